@@ -1,0 +1,88 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/** Used only outside production, with a warning at start-up. */
+export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/**
+ * Every setting the processes read (PROTOCOL.md §5 plus tuning knobs).
+ * Validated once at start-up; a bad value stops the process naming it.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3001;
+
+  @Matches(/^amqps?:\/\/.+/, { message: 'AMQP_URL must be an amqp:// or amqps:// URL, e.g. amqp://guest:guest@127.0.0.1:5672' })
+  AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/postgres' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+  @IsOptional() @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
+  JWT_SECRET?: string;
+
+  /** Comma-separated origins; empty means the gateway's own origin. */
+  @IsOptional() @IsString()
+  CORS_ORIGINS?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Most events a `rejoin` replays in `state.events`. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000)
+  REPLAY_LIMIT = 1000;
+
+  /** Commands one socket may send per second. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  RATE_LIMIT_PER_SECOND = 50;
+
+  /** How long a publish waits for the broker's confirm before the command fails with UNAVAILABLE. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  PUBLISH_TIMEOUT_MS = 5000;
+
+  /** Bytes a socket may have queued for sending before it is dropped as too slow (it rejoins and loses nothing). */
+  @Transform(toInt) @IsInt() @Min(1024)
+  SLOW_CLIENT_BUFFER_BYTES = 8 * 1024 * 1024;
+
+  /** Runs one agent worker takes at once. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  AGENT_CONCURRENCY = 50;
+
+  get jwtSecret(): string {
+    return this.JWT_SECRET ?? DEV_JWT_SECRET;
+  }
+
+  get corsOrigins(): string[] {
+    const listed = (this.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+    return listed.length > 0 ? listed : [`http://localhost:${this.PORT}`, `http://127.0.0.1:${this.PORT}`];
+  }
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the environment. Throws ConfigError whose message names
+ * each bad variable and how to fix it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => known.includes(key) && value !== ''));
+  const config = plainToInstance(AppConfig, present);
+  const problems = validateSync(config).map(
+    (e) => `${e.property}=${JSON.stringify(env[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+  );
+  if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
+    problems.push('JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least 16 characters');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration (set these environment variables or put them in .env):\n  - ${problems.join('\n  - ')}`);
+  }
+  return config;
+}

@@ -1,0 +1,95 @@
+import { AgentEventBody, AgentEventTypes } from './amqp';
+import { CommandError } from './error-codes';
+import { FINAL_STATUSES, STEP_STATUSES, type FinalStatus, type StepStatus } from './request-status';
+import type { EventDraft } from './server-messages';
+import { validatePayload } from './validation';
+
+/** Why an agent event cannot be recorded; the text goes into the dead-letter header. */
+export class UnusableEventError extends Error {
+  override name = 'UnusableEventError';
+}
+
+function optionalNumber(data: Record<string, unknown>, key: string): number | undefined {
+  const value = data[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new UnusableEventError(`data.${key} must be a number`);
+  return value;
+}
+
+function requiredString(data: Record<string, unknown>, key: string): string {
+  const value = data[key];
+  if (typeof value !== 'string' || value.length === 0) throw new UnusableEventError(`data.${key} must be a non-empty string`);
+  return value;
+}
+
+function oneOf<T extends string>(data: Record<string, unknown>, key: string, allowed: readonly T[]): T {
+  const value = data[key];
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new UnusableEventError(`data.${key} must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+/**
+ * Maps a body from `agent.events` to the event the recorder stores
+ * (PROTOCOL.md §2 "becomes"). Throws UnusableEventError with the reason.
+ * `fallbackEventId` is used when the agent gave no `eventId`.
+ */
+export function mapAgentEvent(raw: unknown, fallbackEventId: string): EventDraft {
+  let body: AgentEventBody;
+  try {
+    // Unknown top-level fields are tolerated: agents of other teams may add tracing fields.
+    body = validatePayload(AgentEventBody, stripUnknown(raw));
+  } catch (error) {
+    const reason = error instanceof CommandError ? (error.details ?? []).map((d) => d.reasons.join('; ')).join('; ') : String(error);
+    throw new UnusableEventError(reason || 'body must be a JSON object');
+  }
+  const { type, requestId, agent, data } = body;
+  const base = { requestId, eventId: body.eventId ?? fallbackEventId };
+
+  if (type.endsWith(AgentEventTypes.progressSuffix)) {
+    const status = oneOf<StepStatus>(data, 'status', STEP_STATUSES);
+    const step = optionalNumber(data, 'stepOrder') ?? optionalNumber(data, 'step');
+    return { ...base, type: 'progress', agent, status, data, ...(step === undefined ? {} : { step }) };
+  }
+  switch (type) {
+    case AgentEventTypes.completed:
+      return { ...base, type: 'agent.completed', agent, data };
+    case AgentEventTypes.question: {
+      const options = data.options;
+      if (options !== undefined && !(Array.isArray(options) && options.every((o) => typeof o === 'string'))) {
+        throw new UnusableEventError('data.options must be an array of strings');
+      }
+      return {
+        ...base,
+        type: 'question',
+        agent,
+        questionId: requiredString(data, 'questionId'),
+        prompt: requiredString(data, 'prompt'),
+        ...(options === undefined ? {} : { options: options as string[] }),
+      };
+    }
+    case AgentEventTypes.error: {
+      const step = optionalNumber(data, 'step');
+      return { ...base, type: 'error', agent, message: requiredString(data, 'message'), ...(step === undefined ? {} : { step }) };
+    }
+    case AgentEventTypes.requestCompleted: {
+      const status = oneOf<FinalStatus>(data, 'status', FINAL_STATUSES);
+      return {
+        ...base,
+        type: 'request.completed',
+        status,
+        ...(data.result === undefined ? {} : { result: data.result }),
+        ...(data.error === undefined ? {} : { error: data.error }),
+      };
+    }
+    default:
+      throw new UnusableEventError(`unknown type '${type}'`);
+  }
+}
+
+const ENVELOPE_KEYS = ['type', 'requestId', 'agent', 'eventId', 'data'];
+function stripUnknown(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => ENVELOPE_KEYS.includes(key)));
+}

@@ -1,0 +1,81 @@
+import { IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { REQUEST_ID_PATTERN } from './request-status';
+
+/** Names on the broker (PROTOCOL.md §2). Part of the contract: agents of other teams rely on them. */
+export const Exchanges = {
+  /** What agents report (topic, routing key = body type). */
+  agentEvents: 'agent.events',
+  /** What the gateway asks of agents (topic). */
+  agentCommands: 'agent.commands',
+  /** Recorded events, to every gateway instance (fanout, one exclusive queue per instance). */
+  recorded: 'websocket.recorded',
+  /** Where unusable agent events go (direct). */
+  deadLetter: 'websocket.progress.dlx',
+} as const;
+
+export const Queues = {
+  /** The ingest queue: single active consumer, dead-lettered. */
+  ingest: 'websocket.progress',
+  dead: 'websocket.progress.dead',
+  /** `request.start`, shared by the agent workers (each start runs once). */
+  agentStart: 'agents.request.start',
+} as const;
+
+export const CommandRoutingKeys = {
+  start: 'request.start',
+  cancel: 'request.cancel',
+  feedback: 'request.feedback',
+} as const;
+
+/** Header that says why a message was dead-lettered. */
+export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
+
+/** Body types agents publish to `agent.events` (progress: any type ending in `.progress`). */
+export const AgentEventTypes = {
+  progressSuffix: '.progress',
+  completed: 'agent.completed',
+  question: 'agent.question',
+  error: 'agent.error',
+  requestCompleted: 'request.completed',
+} as const;
+
+/** The envelope of every body on `agent.events`; `data` is checked per type by `mapAgentEvent`. */
+export class AgentEventBody {
+  @IsString()
+  @Length(1, 200)
+  type!: string;
+
+  @IsString()
+  @Matches(REQUEST_ID_PATTERN, { message: 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' })
+  requestId!: string;
+
+  @IsString()
+  @Length(1, 200)
+  agent!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  eventId?: string;
+
+  @IsObject()
+  data!: Record<string, unknown>;
+}
+
+/** `request.start` on `agent.commands`. */
+export interface StartRequestCommand {
+  requestId: string;
+  userQuery: string;
+  context: Record<string, unknown>;
+  owner: string;
+}
+/** `request.cancel` on `agent.commands`: broadcast to every agent worker. */
+export interface CancelRequestCommand {
+  requestId: string;
+}
+/** `request.feedback` on `agent.commands`: broadcast to every agent worker. */
+export interface FeedbackRequestCommand {
+  requestId: string;
+  questionId: string;
+  answer: string;
+}

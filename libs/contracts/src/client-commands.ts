@@ -1,0 +1,95 @@
+import { Equals, IsInt, IsObject, IsOptional, IsString, Length, Matches, MaxLength, Min } from 'class-validator';
+import type { ErrorBody } from './error-codes';
+import { REQUEST_ID_PATTERN, type RequestStatus } from './request-status';
+import { MaxJsonBytes } from './validation';
+
+export const USER_QUERY_MAX_CHARS = 10_000;
+export const ANSWER_MAX_CHARS = 10_000;
+export const CONTEXT_MAX_BYTES = 64 * 1024;
+
+const REQUEST_ID_MESSAGE = 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
+
+/**
+ * The guide sent `{ type: 'cancel', requestId }`; a `type` equal to the event
+ * name is accepted, any other value is a validation failure.
+ */
+function commandType(name: string): PropertyDecorator {
+  return (target, key) => {
+    IsOptional()(target, key);
+    Equals(name, { message: `type must be '${name}' when given` })(target, key);
+  };
+}
+
+abstract class RequestCommand {
+  @IsString()
+  @Matches(REQUEST_ID_PATTERN, { message: REQUEST_ID_MESSAGE })
+  requestId!: string;
+}
+
+export class StartCommand extends RequestCommand {
+  @commandType('start') type?: 'start';
+
+  @IsString()
+  @Length(1, USER_QUERY_MAX_CHARS)
+  userQuery!: string;
+
+  @IsOptional()
+  @IsObject()
+  @MaxJsonBytes(CONTEXT_MAX_BYTES)
+  context?: Record<string, unknown>;
+}
+
+export class CancelCommand extends RequestCommand {
+  @commandType('cancel') type?: 'cancel';
+}
+
+export class FeedbackCommand extends RequestCommand {
+  @commandType('feedback') type?: 'feedback';
+
+  @IsString()
+  @Length(1, 200)
+  questionId!: string;
+
+  @IsString()
+  @MaxLength(ANSWER_MAX_CHARS)
+  answer!: string;
+}
+
+export class RejoinCommand extends RequestCommand {
+  @commandType('rejoin') type?: 'rejoin';
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  lastSeq?: number;
+}
+
+export class LeaveCommand extends RequestCommand {
+  @commandType('leave') type?: 'leave';
+}
+
+/** Each client command's event name and DTO: the single list the gateway validates against. */
+export const CLIENT_COMMANDS = {
+  start: StartCommand,
+  cancel: CancelCommand,
+  feedback: FeedbackCommand,
+  rejoin: RejoinCommand,
+  leave: LeaveCommand,
+} as const;
+export type ClientCommandName = keyof typeof CLIENT_COMMANDS;
+
+export type AckFailure = { ok: false; error: ErrorBody };
+export type StartAck = { ok: true; requestId: string; status: RequestStatus };
+export type CancelAck = { ok: true; status: RequestStatus };
+export type FeedbackAck = { ok: true };
+export type RejoinAck = { ok: true; seq: number };
+export type LeaveAck = { ok: true };
+
+/** Socket.IO events a client sends; the last argument is the acknowledgement. */
+export interface ClientToServerEvents {
+  start: (payload: Omit<StartCommand, never>, ack?: (reply: StartAck | AckFailure) => void) => void;
+  cancel: (payload: Omit<CancelCommand, never>, ack?: (reply: CancelAck | AckFailure) => void) => void;
+  feedback: (payload: Omit<FeedbackCommand, never>, ack?: (reply: FeedbackAck | AckFailure) => void) => void;
+  rejoin: (payload: Omit<RejoinCommand, never>, ack?: (reply: RejoinAck | AckFailure) => void) => void;
+  leave: (payload: Omit<LeaveCommand, never>, ack?: (reply: LeaveAck | AckFailure) => void) => void;
+}

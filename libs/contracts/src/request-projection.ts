@@ -1,0 +1,73 @@
+import { isFinalStatus, type RequestStatus } from './request-status';
+import type { RecordedMessage, RequestProjection, StepSummary } from './server-messages';
+
+export function emptyProjection(status: RequestStatus = 'unknown'): RequestProjection {
+  return { status, agents: [], steps: [], pendingQuestions: [], askedQuestionIds: [] };
+}
+
+/** A running request moves on; one that is finishing or finished keeps its status. */
+function advance(current: RequestStatus, next: RequestStatus): RequestStatus {
+  if (isFinalStatus(current) || current === 'cancelling') return current;
+  return next;
+}
+
+function upsertAgent(p: RequestProjection, agent: string, status: 'running' | 'completed' | 'failed', data?: Record<string, unknown>): void {
+  const existing = p.agents.find((a) => a.agent === agent);
+  const entry = { agent, status, ...(data === undefined ? {} : { data }) };
+  if (existing) Object.assign(existing, entry);
+  else p.agents.push(entry);
+}
+
+function upsertStep(p: RequestProjection, agent: string, step: number, fields: Partial<StepSummary>): void {
+  const existing = p.steps.find((s) => s.agent === agent && s.step === step);
+  if (existing) Object.assign(existing, fields);
+  else p.steps.push({ agent, step, status: 'running', ...fields });
+}
+
+function pick(data: Record<string, unknown>, keys: Array<'stepId' | 'tool' | 'result' | 'error'>): Partial<StepSummary> {
+  const picked: Partial<StepSummary> = {};
+  for (const key of keys) if (data[key] !== undefined) (picked as Record<string, unknown>)[key] = data[key];
+  return picked;
+}
+
+/**
+ * Folds one recorded event into the projection (mutating and returning it).
+ * `state` is this fold over the log; the projection row caches it.
+ */
+export function applyEvent(p: RequestProjection, event: RecordedMessage): RequestProjection {
+  switch (event.type) {
+    case 'status':
+      p.status = isFinalStatus(p.status) ? p.status : event.status;
+      if (event.questionId) p.pendingQuestions = p.pendingQuestions.filter((q) => q.questionId !== event.questionId);
+      break;
+    case 'progress':
+      p.status = advance(p.status, p.status === 'waiting' ? 'waiting' : 'running');
+      upsertAgent(p, event.agent, p.agents.find((a) => a.agent === event.agent)?.status === 'failed' ? 'failed' : 'running', event.data);
+      if (event.step !== undefined) upsertStep(p, event.agent, event.step, { status: event.status, ...pick(event.data, ['stepId', 'tool', 'result', 'error']) });
+      break;
+    case 'agent.completed':
+      upsertAgent(p, event.agent, 'completed', event.data);
+      break;
+    case 'question': {
+      p.status = advance(p.status, 'waiting');
+      const { agent, questionId, prompt, options } = event;
+      if (!p.askedQuestionIds.includes(questionId)) p.askedQuestionIds.push(questionId);
+      p.pendingQuestions = p.pendingQuestions.filter((q) => q.questionId !== questionId);
+      p.pendingQuestions.push({ agent, questionId, prompt, ...(options ? { options } : {}) });
+      break;
+    }
+    case 'error':
+      upsertAgent(p, event.agent, 'failed');
+      if (event.step !== undefined) upsertStep(p, event.agent, event.step, { status: 'failed', error: event.message });
+      break;
+    case 'request.completed':
+      if (!isFinalStatus(p.status)) {
+        p.status = event.status;
+        if (event.result !== undefined) p.result = event.result;
+        if (event.error !== undefined) p.error = event.error;
+      }
+      p.pendingQuestions = [];
+      break;
+  }
+  return p;
+}

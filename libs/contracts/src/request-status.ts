@@ -1,0 +1,27 @@
+/** Every status a request can be in, as the `state` snapshot reports it. */
+export const REQUEST_STATUSES = [
+  'unknown',
+  'queued',
+  'running',
+  'waiting',
+  'cancelling',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** Statuses after which nothing more happens to a request. */
+export const FINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+export function isFinalStatus(status: string): status is FinalStatus {
+  return (FINAL_STATUSES as readonly string[]).includes(status);
+}
+
+/** Status of one step or one agent. */
+export const STEP_STATUSES = ['running', 'completed', 'failed'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+/** Request ids as PROTOCOL.md §1 allows them. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
