@@ -1,0 +1,3 @@
+export { AuthModule } from './auth.module';
+export { TokenService } from './token.service';
+export { ADMIN_ROLE, mayAccess, type Principal } from './principal';

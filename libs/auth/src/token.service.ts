@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { ADMIN_ROLE, type Principal } from './principal';
+
+interface TokenClaims {
+  sub?: unknown;
+  roles?: unknown;
+}
+
+/** Verifies (and, for dev tooling and tests, mints) the JWTs of PROTOCOL.md §1. */
+@Injectable()
+export class TokenService {
+  constructor(private readonly jwt: JwtService) {}
+
+  /** The principal, or null for a missing, malformed, wrongly signed or expired token. */
+  verify(token: unknown): Principal | null {
+    if (typeof token !== 'string' || token.length === 0) return null;
+    let claims: TokenClaims;
+    try {
+      claims = this.jwt.verify<TokenClaims & object>(token);
+    } catch {
+      return null;
+    }
+    const { sub, roles = [] } = claims;
+    if (typeof sub !== 'string' || sub.length === 0) return null;
+    if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) return null;
+    return { userId: sub, roles, isAdmin: roles.includes(ADMIN_ROLE) };
+  }
+
+  mint(userId: string, roles: string[] = [], expiresInSeconds = 24 * 3600): string {
+    return this.jwt.sign({ sub: userId, roles }, { expiresIn: expiresInSeconds });
+  }
+}

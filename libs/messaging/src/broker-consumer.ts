@@ -1,0 +1,73 @@
+import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ConsumeMessage, Options } from 'amqplib';
+import { exchangeType } from './topology';
+
+export interface ConsumerSpec {
+  /** For logs and the channel name. */
+  name: string;
+  /** Omit for a server-named queue (one per process: pair with exclusive + autoDelete). */
+  queue?: string;
+  queueOptions: Options.AssertQueue;
+  bindings: Array<{ exchange: string; routingKey: string }>;
+  /** Unacked messages in flight on this consumer's own channel. */
+  prefetch: number;
+}
+
+/** Gets each delivery with the channel it came on, to ack or nack it. */
+export type DeliveryHandler = (message: ConsumeMessage, channel: Channel) => void;
+
+/**
+ * Consumers on channels of their own, re-established after a reconnect.
+ * We use these rather than `@RabbitSubscribe` because the recorder needs raw
+ * deliveries (group commit, multiple-ack, dead-lettering with a reason) and
+ * per-instance queues must be re-created on a new connection.
+ */
+@Injectable()
+export class BrokerConsumer implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(BrokerConsumer.name);
+  private readonly channels: ChannelWrapper[] = [];
+
+  constructor(private readonly amqp: AmqpConnection) {}
+
+  /** Resolves once the consumer is attached for the first time. */
+  async consume(spec: ConsumerSpec, handler: DeliveryHandler): Promise<void> {
+    const wrapper = this.amqp.managedConnection.createChannel({
+      name: spec.name,
+      confirm: false,
+      setup: async (channel: Channel) => {
+        await channel.prefetch(spec.prefetch);
+        const { queue } = await channel.assertQueue(spec.queue ?? '', spec.queueOptions);
+        for (const { exchange, routingKey } of spec.bindings) {
+          await channel.assertExchange(exchange, exchangeType(exchange), { durable: true });
+          await channel.bindQueue(queue, exchange, routingKey);
+        }
+        await channel.consume(queue, (message) => {
+          if (message) handler(message, channel);
+        });
+        this.logger.log(`consuming ${queue} (${spec.name})`);
+      },
+    });
+    this.channels.push(wrapper);
+    await wrapper.waitForConnect();
+  }
+
+  /**
+   * Stop taking deliveries before Nest closes sockets (golevelup would do it
+   * only in onApplicationShutdown, after clients are gone); unacked messages
+   * return to their queues.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.channels.splice(0).map((c) => c.close()));
+  }
+}
+
+/** Acks or nacks without throwing when the channel closed meanwhile (the broker redelivers). */
+export function settle(channel: Channel, action: (c: Channel) => void): void {
+  try {
+    action(channel);
+  } catch {
+    /* channel gone: the message is redelivered to whoever consumes next */
+  }
+}

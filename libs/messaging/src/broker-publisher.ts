@@ -1,0 +1,39 @@
+import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+import { BrokerUnavailableError } from './broker-unavailable.error';
+
+export interface PublishOptions {
+  headers?: Record<string, unknown>;
+  messageId?: string;
+}
+
+/**
+ * Publishes JSON with publisher confirms. While the broker is away the
+ * library would buffer forever; the channel's own timeout drops the message
+ * from its buffer and we report UNAVAILABLE, so nothing is sent half-done.
+ */
+@Injectable()
+export class BrokerPublisher {
+  constructor(
+    private readonly amqp: AmqpConnection,
+    private readonly config: AppConfig,
+  ) {}
+
+  async publish(exchange: string, routingKey: string, body: unknown, options: PublishOptions = {}): Promise<void> {
+    try {
+      await this.amqp.managedChannel.publish(exchange, routingKey, Buffer.from(JSON.stringify(body)), {
+        persistent: true,
+        contentType: 'application/json',
+        timeout: this.config.PUBLISH_TIMEOUT_MS,
+        ...options,
+      });
+    } catch (error) {
+      throw new BrokerUnavailableError(`publish to ${exchange}/${routingKey} failed: ${(error as Error).message}`);
+    }
+  }
+
+  get connected(): boolean {
+    return this.amqp.managedConnection.isConnected();
+  }
+}
