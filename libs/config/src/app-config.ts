@@ -45,9 +45,9 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
   PUBLISH_TIMEOUT_MS = 5000;
 
-  /** Bytes a socket may have queued for sending before it is dropped as too slow (it rejoins and loses nothing). */
-  @Transform(toInt) @IsInt() @Min(1024)
-  SLOW_CLIENT_BUFFER_BYTES = 8 * 1024 * 1024;
+  /** Messages a socket may have queued for sending before it is dropped as too slow (it rejoins and loses nothing). */
+  @Transform(toInt) @IsInt() @Min(100)
+  SLOW_CLIENT_MAX_QUEUED = 10_000;
 
   /** Runs one agent worker takes at once. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)

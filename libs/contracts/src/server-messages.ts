@@ -41,6 +41,13 @@ export interface StatusFields {
   reason?: string;
   /** Set when the change is a question being answered. */
   questionId?: string;
+  /** Set on a request's first event (`queued`): the user who started it. */
+  owner?: string;
+}
+
+/** Body of a message on the fan-out exchange: recorded events, in seq order per request. */
+export interface RecordedBatch {
+  events: RecordedMessage[];
 }
 
 /** Fields of each recorded message type, besides `type`, `requestId`, `seq`, `ts`. */

@@ -6,6 +6,8 @@ import { BrokerUnavailableError } from './broker-unavailable.error';
 export interface PublishOptions {
   headers?: Record<string, unknown>;
   messageId?: string;
+  /** Default true: survives a broker restart. The fan-out hop needs no persistence. */
+  persistent?: boolean;
 }
 
 /**
@@ -20,9 +22,11 @@ export class BrokerPublisher {
     private readonly config: AppConfig,
   ) {}
 
+  /** `body` is sent as JSON, or as it is when it is already a Buffer. */
   async publish(exchange: string, routingKey: string, body: unknown, options: PublishOptions = {}): Promise<void> {
+    const content = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
     try {
-      await this.amqp.managedChannel.publish(exchange, routingKey, Buffer.from(JSON.stringify(body)), {
+      await this.amqp.managedChannel.publish(exchange, routingKey, content, {
         persistent: true,
         contentType: 'application/json',
         timeout: this.config.PUBLISH_TIMEOUT_MS,

@@ -1,0 +1,1 @@
+export { RequestCommands } from './request-commands';

@@ -1,0 +1,14 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { GatewayModule } from './gateway.module';
+import { ConfiguredIoAdapter } from './socket';
+
+/** The gateway app, configured but not listening: shared by main.ts and the e2e tests. */
+export async function createGatewayApp(): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
+  app.enableShutdownHooks();
+  return app;
+}

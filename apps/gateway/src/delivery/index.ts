@@ -1,0 +1,2 @@
+export { LiveDelivery } from './live-delivery';
+export { roomOf } from './delivery-ports';

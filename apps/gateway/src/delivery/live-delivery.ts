@@ -1,0 +1,105 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Server, Socket } from 'socket.io';
+import { ErrorCode, Exchanges, type RecordedBatch, type RecordedMessage, type WatchRefusedMessage } from '@app/contracts';
+import { BrokerConsumer, settle } from '@app/messaging';
+import { RequestStore } from '@app/persistence';
+import { roomOf, type WatcherSocket } from './delivery-ports';
+import { RequestFeed } from './request-feed';
+
+/**
+ * This instance's side of the fan-out: one consumer per process (never one
+ * per socket), routing recorded events to the feeds of requests watched here.
+ */
+@Injectable()
+export class LiveDelivery implements OnApplicationBootstrap {
+  private readonly logger = new Logger(LiveDelivery.name);
+  private readonly feeds = new Map<string, RequestFeed>();
+  private server: Server | undefined;
+
+  constructor(
+    private readonly consumer: BrokerConsumer,
+    private readonly store: RequestStore,
+  ) {}
+
+  attach(server: Server): void {
+    this.server = server;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.consumer.consume(
+      {
+        name: 'fanout',
+        queueOptions: { exclusive: true, autoDelete: true, durable: false },
+        bindings: [{ exchange: Exchanges.recorded, routingKey: '' }],
+        prefetch: 200,
+      },
+      (message, channel) => {
+        try {
+          this.route((JSON.parse(message.content.toString('utf8')) as RecordedBatch).events);
+        } catch (error) {
+          this.logger.error(`unreadable fan-out message dropped: ${(error as Error).message}`);
+        }
+        settle(channel, (c) => c.ack(message));
+      },
+    );
+  }
+
+  /** Starts watching: the socket buffers live events until `completeSync`. */
+  beginSync(socket: Socket, requestId: string): void {
+    this.feed(requestId).beginSync(socket);
+  }
+
+  completeSync(socket: Socket, requestId: string, floor: number, options?: Parameters<RequestFeed['completeSync']>[2]): void {
+    this.feeds.get(requestId)?.completeSync(socket, floor, options);
+  }
+
+  stopWatching(socket: WatcherSocket, requestId: string): void {
+    const feed = this.feeds.get(requestId);
+    if (!feed) return socket.leave(roomOf(requestId)) as void;
+    feed.remove(socket);
+    this.dropIfUnwatched(feed);
+  }
+
+  /** After a disconnect Socket.IO has left the rooms; forget the feeds nobody here watches. */
+  forgetSocket(socket: WatcherSocket, requestIds: Iterable<string>): void {
+    for (const requestId of requestIds) this.stopWatching(socket, requestId);
+  }
+
+  private route(events: RecordedMessage[]): void {
+    let start = 0;
+    for (let i = 1; i <= events.length; i++) {
+      if (i === events.length || events[i].requestId !== events[start].requestId) {
+        this.feeds.get(events[start].requestId)?.accept(events.slice(start, i));
+        start = i;
+      }
+    }
+  }
+
+  private feed(requestId: string): RequestFeed {
+    let feed = this.feeds.get(requestId);
+    if (!feed) {
+      feed = new RequestFeed(
+        requestId,
+        { broadcast: (room, message) => this.server?.to(room).emit(message.type, message) },
+        this.store,
+        (socket) => this.refuse(socket, requestId),
+      );
+      this.feeds.set(requestId, feed);
+    }
+    return feed;
+  }
+
+  private refuse(socket: WatcherSocket, requestId: string): void {
+    const refusal: WatchRefusedMessage = { type: 'error', requestId, code: ErrorCode.FORBIDDEN, message: 'this request belongs to another user' };
+    socket.emit('error', refusal);
+    this.stopWatching(socket, requestId);
+  }
+
+  private dropIfUnwatched(feed: RequestFeed): void {
+    const inRoom = this.server?.sockets.adapter.rooms.get(roomOf(feed.requestId))?.size ?? 0;
+    if (inRoom === 0 && feed.idle) {
+      feed.close();
+      this.feeds.delete(feed.requestId);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { DEAD_LETTER_REASON_HEADER, Exchanges, mapAgentEvent, Queues, UnusableEventError, type EventDraft } from '@app/contracts';
+import { BrokerConsumer, BrokerPublisher, INGEST_QUEUE_OPTIONS, settle } from '@app/messaging';
+import { RequestStore, type BatchResult } from '@app/persistence';
+import { RecordedEventsPublisher } from './recorded-events.publisher';
+
+/** Largest batch written in one transaction. */
+const MAX_BATCH = 500;
+/** Unacked deliveries in flight: enough to keep a full batch waiting while one is written. */
+const PREFETCH = 2000;
+const RETRY_DELAY_MS = 1000;
+
+interface Delivery {
+  message: ConsumeMessage;
+  channel: Channel;
+}
+interface Usable extends Delivery {
+  draft: EventDraft;
+}
+interface Unusable extends Delivery {
+  reason: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Takes agent events from the ingest queue and records them: validate,
+ * de-duplicate, number, write a batch in one transaction, publish the
+ * recorded events to the fan-out, then ack. Batches are group-committed:
+ * a flush starts as soon as no more input is waiting, and whatever arrives
+ * during a flush forms the next batch.
+ */
+@Injectable()
+export class EventRecorder implements OnApplicationBootstrap {
+  private readonly logger = new Logger(EventRecorder.name);
+  private readonly waiting: Delivery[] = [];
+  private flushing = false;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly consumer: BrokerConsumer,
+    private readonly broker: BrokerPublisher,
+    private readonly store: RequestStore,
+    private readonly recorded: RecordedEventsPublisher,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.consumer.consume(
+      {
+        name: 'ingest',
+        queue: Queues.ingest,
+        queueOptions: INGEST_QUEUE_OPTIONS,
+        bindings: [{ exchange: Exchanges.agentEvents, routingKey: '#' }],
+        prefetch: PREFETCH,
+      },
+      (message, channel) => {
+        this.waiting.push({ message, channel });
+        this.scheduleFlush();
+      },
+    );
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing || this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate lets the deliveries already read from the socket join this batch.
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    this.flushing = true;
+    try {
+      while (this.waiting.length > 0) {
+        await this.recordUntilDone(this.waiting.splice(0, MAX_BATCH));
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Never gives up on a batch: a failure waits and retries, the messages stay unacked meanwhile. */
+  private async recordUntilDone(batch: Delivery[]): Promise<void> {
+    for (;;) {
+      try {
+        await this.record(batch);
+        return;
+      } catch (error) {
+        this.logger.error(`recording a batch of ${batch.length} failed, retrying: ${(error as Error).message}`);
+        await sleep(RETRY_DELAY_MS);
+      }
+    }
+  }
+
+  private async record(batch: Delivery[]): Promise<void> {
+    const usable: Usable[] = [];
+    const unusable: Unusable[] = [];
+    for (const delivery of batch) {
+      try {
+        const body: unknown = JSON.parse(delivery.message.content.toString('utf8'));
+        usable.push({ ...delivery, draft: mapAgentEvent(body, delivery.message.properties.messageId ?? randomUUID()) });
+      } catch (error) {
+        const reason = error instanceof UnusableEventError ? error.message : 'body is not valid UTF-8 JSON';
+        unusable.push({ ...delivery, reason });
+      }
+    }
+    const result = await this.writeIsolatingPoison(usable, unusable);
+    for (const u of usable) {
+      if (result.unknownRequestIds.has(u.draft.requestId)) unusable.push({ ...u, reason: `unknown request '${u.draft.requestId}'` });
+    }
+    await this.recorded.publish([...result.duplicates, ...result.recorded]);
+    for (const u of unusable) await this.deadLetter(u);
+    this.ackAll(batch);
+  }
+
+  /**
+   * Writes the batch; when the database refuses it although it is reachable
+   * (e.g. a value Postgres cannot store), writes events one by one so only
+   * the offending ones are dead-lettered.
+   */
+  private async writeIsolatingPoison(usable: Usable[], unusable: Unusable[]): Promise<BatchResult> {
+    const drafts = usable.map((u) => u.draft);
+    try {
+      return await this.store.recordBatch(drafts);
+    } catch (error) {
+      await this.store.ping(); // throws while the database is away: retry the whole batch later
+      this.logger.warn(`batch refused (${(error as Error).message}); isolating the offending events`);
+      const merged: BatchResult = { recorded: [], duplicates: [], unknownRequestIds: new Set<string>() };
+      for (const u of [...usable]) {
+        try {
+          const one = await this.store.recordBatch([u.draft]);
+          merged.recorded.push(...one.recorded);
+          merged.duplicates.push(...one.duplicates);
+          one.unknownRequestIds.forEach((id) => merged.unknownRequestIds.add(id));
+        } catch (single) {
+          usable.splice(usable.indexOf(u), 1);
+          unusable.push({ ...u, reason: `database refused the event: ${(single as Error).message}` });
+        }
+      }
+      return merged;
+    }
+  }
+
+  private async deadLetter({ message, reason }: Unusable): Promise<void> {
+    this.logger.warn(`dead-lettering a message from ${message.fields.routingKey}: ${reason}`);
+    await this.broker.publish(Exchanges.deadLetter, Queues.dead, message.content, {
+      headers: { ...message.properties.headers, [DEAD_LETTER_REASON_HEADER]: reason, 'x-original-routing-key': message.fields.routingKey },
+      messageId: message.properties.messageId,
+    });
+  }
+
+  /** One multiple-ack per channel: deliveries are handled in order, so the last covers the rest. */
+  private ackAll(batch: Delivery[]): void {
+    const lastPerChannel = new Map<Channel, ConsumeMessage>();
+    for (const { message, channel } of batch) lastPerChannel.set(channel, message);
+    for (const [channel, message] of lastPerChannel) settle(channel, (c) => c.ack(message, true));
+  }
+}

@@ -1,0 +1,2 @@
+export { EventRecorder } from './event-recorder';
+export { RecordedEventsPublisher } from './recorded-events.publisher';

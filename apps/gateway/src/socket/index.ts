@@ -1,0 +1,2 @@
+export { StreamGateway } from './stream.gateway';
+export { ConfiguredIoAdapter } from './configured-io.adapter';

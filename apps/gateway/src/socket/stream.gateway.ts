@@ -1,0 +1,224 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Server, Socket } from 'socket.io';
+import {
+  CancelCommand,
+  CommandError,
+  ErrorCode,
+  FeedbackCommand,
+  LeaveCommand,
+  REQUEST_ID_PATTERN,
+  RejoinCommand,
+  StartCommand,
+  validatePayload,
+  type AckFailure,
+  type CancelAck,
+  type FeedbackAck,
+  type LeaveAck,
+  type RejoinAck,
+  type StartAck,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type WatchRefusedMessage,
+} from '@app/contracts';
+import { mayAccess, TokenService, type Principal } from '@app/auth';
+import { AppConfig } from '@app/config';
+import { RequestStore } from '@app/persistence';
+import { RequestCommands } from '../commands';
+import { LiveDelivery } from '../delivery';
+import { toAckFailure } from './ack';
+import { CommandRateLimiter } from './command-rate-limiter';
+
+interface SocketData {
+  principal: Principal;
+  limiter: CommandRateLimiter;
+  /** Requests this socket watches (or is joining). */
+  watching: Set<string>;
+}
+type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const SLOW_CLIENT_SWEEP_MS = 1000;
+
+/**
+ * The Socket.IO face of PROTOCOL.md §1. Authentication happens in a
+ * middleware (guards do not run on connection); every command is validated,
+ * authorised and answered through its ack; no error ever disconnects.
+ */
+@WebSocketGateway({ transports: ['websocket', 'polling'] })
+export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
+  private readonly logger = new Logger(StreamGateway.name);
+  private server!: Server;
+  private slowClientSweep: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly config: AppConfig,
+    private readonly commands: RequestCommands,
+    private readonly store: RequestStore,
+    private readonly delivery: LiveDelivery,
+  ) {}
+
+  afterInit(server: Server): void {
+    this.server = server;
+    this.delivery.attach(server);
+    server.use((socket, next) => {
+      const principal = this.tokens.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token);
+      if (!principal) return next(new Error('unauthorized'));
+      const data = socket.data as SocketData;
+      data.principal = principal;
+      data.limiter = new CommandRateLimiter(this.config.RATE_LIMIT_PER_SECOND);
+      data.watching = new Set();
+      next();
+    });
+    this.slowClientSweep = setInterval(() => this.dropSlowClients(), SLOW_CLIENT_SWEEP_MS).unref();
+  }
+
+  async handleConnection(socket: StreamSocket): Promise<void> {
+    const requestId = socket.handshake.query.requestId;
+    if (requestId === undefined) return;
+    if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) {
+      return this.refuseWatch(socket, String(requestId), ErrorCode.VALIDATION_FAILED, 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$');
+    }
+    try {
+      await this.watch(socket, requestId, undefined);
+    } catch (error) {
+      const { error: body } = toAckFailure(error);
+      this.refuseWatch(socket, requestId, body.code, body.message);
+    }
+  }
+
+  handleDisconnect(socket: StreamSocket): void {
+    this.delivery.forgetSocket(socket, socket.data.watching ?? []);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.slowClientSweep);
+  }
+
+  @SubscribeMessage('start')
+  start(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<StartAck | AckFailure> {
+    return this.handle(socket, async () => {
+      const command = validatePayload(StartCommand, payload);
+      const { requestId } = command;
+      // Join before the first event is recorded, so the starter sees every seq from 1.
+      const alreadyWatching = socket.data.watching.has(requestId);
+      if (!alreadyWatching) this.beginWatching(socket, requestId);
+      try {
+        const { created, request } = await this.commands.start(socket.data.principal, command);
+        if (!alreadyWatching) this.delivery.completeSync(socket, requestId, created ? 0 : request.lastSeq);
+        return { ok: true as const, requestId, status: request.status };
+      } catch (error) {
+        if (!alreadyWatching) this.stopWatching(socket, requestId);
+        throw error;
+      }
+    });
+  }
+
+  @SubscribeMessage('cancel')
+  cancel(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<CancelAck | AckFailure> {
+    return this.handle(socket, async () => {
+      const { requestId } = validatePayload(CancelCommand, payload);
+      return { ok: true as const, status: await this.commands.cancel(socket.data.principal, requestId) };
+    });
+  }
+
+  @SubscribeMessage('feedback')
+  feedback(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<FeedbackAck | AckFailure> {
+    return this.handle(socket, async () => {
+      await this.commands.feedback(socket.data.principal, validatePayload(FeedbackCommand, payload));
+      return { ok: true as const };
+    });
+  }
+
+  @SubscribeMessage('rejoin')
+  rejoin(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<RejoinAck | AckFailure> {
+    return this.handle(socket, async () => {
+      const { requestId, lastSeq } = validatePayload(RejoinCommand, payload);
+      return { ok: true as const, seq: await this.watch(socket, requestId, lastSeq) };
+    });
+  }
+
+  @SubscribeMessage('leave')
+  leave(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<LeaveAck | AckFailure> {
+    return this.handle(socket, async () => {
+      this.stopWatching(socket, validatePayload(LeaveCommand, payload).requestId);
+      return { ok: true as const };
+    });
+  }
+
+  /** Rate limit, run, and turn any error into a failure ack (the one place per transport). */
+  private async handle<T>(socket: StreamSocket, run: () => Promise<T>): Promise<T | AckFailure> {
+    if (!socket.data.limiter.tryTake()) {
+      return { ok: false, error: { code: ErrorCode.RATE_LIMITED, message: `more than ${this.config.RATE_LIMIT_PER_SECOND} commands per second` } };
+    }
+    try {
+      return await run();
+    } catch (error) {
+      return toAckFailure(error);
+    }
+  }
+
+  /**
+   * Joins the room and sends one `state` (with the events after `lastSeq`
+   * when given), then the live stream with no gap and no repeat. Returns the
+   * snapshot's seq.
+   */
+  private async watch(socket: StreamSocket, requestId: string, lastSeq: number | undefined): Promise<number> {
+    const { principal } = socket.data;
+    this.beginWatching(socket, requestId);
+    try {
+      await this.assertMayWatch(principal, requestId);
+      const state = await this.store.getState(requestId, lastSeq, this.config.REPLAY_LIMIT);
+      // Created by someone between the two reads: check again now that it exists.
+      if (state.status !== 'unknown') await this.assertMayWatch(principal, requestId);
+      this.delivery.completeSync(socket, requestId, state.seq, {
+        beforeFlush: () => socket.emit('state', state),
+        mayAccess: (owner) => mayAccess(principal, owner),
+      });
+      return state.seq;
+    } catch (error) {
+      this.stopWatching(socket, requestId);
+      throw error;
+    }
+  }
+
+  private async assertMayWatch(principal: Principal, requestId: string): Promise<void> {
+    const owner = await this.commands.ownerOf(requestId);
+    if (owner !== null && !mayAccess(principal, owner)) throw new CommandError(ErrorCode.FORBIDDEN, 'this request belongs to another user');
+  }
+
+  private beginWatching(socket: StreamSocket, requestId: string): void {
+    socket.data.watching.add(requestId);
+    this.delivery.beginSync(socket, requestId);
+  }
+
+  private stopWatching(socket: StreamSocket, requestId: string): void {
+    socket.data.watching.delete(requestId);
+    this.delivery.stopWatching(socket, requestId);
+  }
+
+  private refuseWatch(socket: StreamSocket, requestId: string, code: ErrorCode, message: string): void {
+    const refusal: WatchRefusedMessage = { type: 'error', requestId, code, message };
+    socket.emit('error', refusal);
+  }
+
+  /** A socket whose send queue keeps growing is dropped; its client rejoins with lastSeq and loses nothing. */
+  private dropSlowClients(): void {
+    for (const socket of this.server.sockets.sockets.values()) {
+      // engine.io keeps unsent packets in writeBuffer; it has no public accessor.
+      const queued = (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
+      if (queued > this.config.SLOW_CLIENT_MAX_QUEUED) {
+        this.logger.warn(`dropping slow client ${socket.id} (${queued} messages queued)`);
+        socket.disconnect(true);
+      }
+    }
+  }
+}

@@ -1,0 +1,194 @@
+import { AgentEventTypes, type FinalStatus, type StartRequestCommand } from '@app/contracts';
+import { AgentEventSink } from './agent-event-sink';
+import type { AgentReporter, AgentRun, AgentWorkflow } from './agent-workflow';
+import { PendingQuestions } from './pending-questions';
+import { RunCancelledError, WorkerShutdownError } from './run-errors';
+import { RunReporter, type RunEventPort } from './run-reporter';
+
+/** How a run ended. `interrupted`: no `request.completed` went out; the start must be redelivered. */
+export type RunOutcome = FinalStatus | 'interrupted';
+
+export interface AgentRunOptions {
+  /** `agent` of kit-made events before any agent published. */
+  workflowName?: string;
+  /** How long an aborted workflow may take to wind down before the kit ends the run without it. */
+  abortGraceMs?: number;
+}
+
+type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+const DEFAULT_ABORT_GRACE_MS = 300;
+
+/**
+ * One run of a workflow for one `request.start`. Numbers events per agent
+ * (`<requestId>:<agent>:<n>`, so a re-run after a crash repeats the same ids
+ * and the gateway drops the repeats), publishes them in call order, and ends
+ * the request exactly once.
+ */
+export class AgentRunSession implements AgentRun, RunEventPort {
+  readonly requestId: string;
+  readonly userQuery: string;
+  readonly context: Record<string, unknown>;
+  readonly owner: string;
+  readonly signal: AbortSignal;
+
+  private readonly controller = new AbortController();
+  private readonly questions: PendingQuestions;
+  private readonly counters = new Map<string, number>();
+  private readonly reporters = new Map<string, RunReporter>();
+  private lastAgent: string | undefined;
+  private errorReported = false;
+  private publishError: unknown;
+  private sending: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private executed = false;
+
+  constructor(
+    command: StartRequestCommand,
+    private readonly sink: AgentEventSink,
+    private readonly options: AgentRunOptions = {},
+  ) {
+    ({ requestId: this.requestId, userQuery: this.userQuery, context: this.context, owner: this.owner } = command);
+    this.signal = this.controller.signal;
+    this.questions = new PendingQuestions(this.signal);
+  }
+
+  agent(name: string): AgentReporter {
+    let reporter = this.reporters.get(name);
+    if (!reporter) {
+      reporter = new RunReporter(name, this);
+      this.reporters.set(name, reporter);
+    }
+    return reporter;
+  }
+
+  /** `request.cancel`: the run ends `cancelled` (also when it has not executed yet). */
+  cancel(): void {
+    if (!this.signal.aborted) this.controller.abort(new RunCancelledError(this.requestId));
+  }
+
+  /** Worker shutdown: the run ends without `request.completed`, to be redone elsewhere. */
+  interrupt(): void {
+    if (!this.signal.aborted) this.controller.abort(new WorkerShutdownError(this.requestId));
+  }
+
+  /** `request.feedback`: false when no ask() waits on that question. */
+  answer(questionId: string, answer: string): boolean {
+    return this.questions.answer(questionId, answer);
+  }
+
+  async execute(workflow: AgentWorkflow): Promise<RunOutcome> {
+    if (this.executed) throw new Error(`run ${this.requestId} already executed`);
+    this.executed = true;
+    const settled = this.signal.aborted ? undefined : await this.settle(workflow);
+    return this.end(settled);
+  }
+
+  // ---- RunEventPort: used by the reporters ----
+
+  publish(agent: string, type: string, data: Record<string, unknown>): Promise<void> {
+    if (this.closed || this.signal.aborted) return Promise.reject(this.signal.reason ?? new Error(`run ${this.requestId} has ended`));
+    return this.send(agent, type, data);
+  }
+
+  ask(agent: string, prompt: string, options: string[] | undefined, timeoutMs: number): Promise<string> {
+    // The id the question event is about to get: deterministic, so a re-run asks the same question.
+    const questionId = `${agent}:q${(this.counters.get(agent) ?? 0) + 1}`;
+    const answer = this.questions.wait(questionId, timeoutMs);
+    const sent = this.publish(agent, AgentEventTypes.question, { questionId, prompt, ...(options ? { options } : {}) }).catch((error) => {
+      this.questions.fail(questionId, error);
+      throw error;
+    });
+    // Both get a handler at once: a timeout while the publish is pending is never an unhandled rejection.
+    return Promise.all([sent, answer]).then(([, value]) => value);
+  }
+
+  noteErrorReported(): void {
+    this.errorReported = true;
+  }
+
+  // ---- ending ----
+
+  /** The workflow's result, or undefined when it did not wind down within the grace after an abort. */
+  private async settle(workflow: AgentWorkflow): Promise<Settled | undefined> {
+    const work = Promise.resolve()
+      .then(() => workflow.run(this))
+      .then(
+        (value): Settled => ({ ok: true, value }),
+        (error): Settled => ({ ok: false, error }),
+      );
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (resolve: (value: undefined) => void) => () => {
+      timer = setTimeout(resolve, this.options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS, undefined);
+    };
+    let listener: (() => void) | undefined;
+    const givenUp = new Promise<undefined>((resolve) => {
+      listener = onAbort(resolve);
+      this.signal.addEventListener('abort', listener, { once: true });
+    });
+    try {
+      return await Promise.race([work, givenUp]);
+    } finally {
+      clearTimeout(timer);
+      if (listener) this.signal.removeEventListener('abort', listener);
+    }
+  }
+
+  private async end(settled: Settled | undefined): Promise<RunOutcome> {
+    this.closed = true;
+    this.questions.clear();
+    await this.sending;
+    if (this.publishError !== undefined) return 'interrupted';
+    const reason: unknown = this.signal.reason;
+    try {
+      if (settled?.ok) {
+        await this.finish({ status: 'completed', ...(settled.value === undefined ? {} : { result: settled.value }) });
+        return 'completed';
+      }
+      if (reason instanceof WorkerShutdownError) return 'interrupted';
+      if (this.signal.aborted) {
+        await this.finish({ status: 'cancelled' });
+        return 'cancelled';
+      }
+      const message = errorMessage(settled?.error);
+      if (!this.errorReported) await this.send(this.currentAgent(), AgentEventTypes.error, { message });
+      await this.finish({ status: 'failed', error: message });
+      return 'failed';
+    } catch {
+      // The broker did not take the ending: redo the run (its events repeat with the same ids).
+      return 'interrupted';
+    }
+  }
+
+  private finish(data: Record<string, unknown>): Promise<void> {
+    return this.send(this.currentAgent(), AgentEventTypes.requestCompleted, data);
+  }
+
+  private currentAgent(): string {
+    return this.lastAgent ?? this.options.workflowName ?? 'workflow';
+  }
+
+  /** Numbers the event now (call order) and sends it after the previous one: per-run order on the broker. */
+  private send(agent: string, type: string, data: Record<string, unknown>): Promise<void> {
+    if (this.publishError !== undefined) return Promise.reject(this.publishError);
+    const n = (this.counters.get(agent) ?? 0) + 1;
+    this.counters.set(agent, n);
+    this.lastAgent = agent;
+    const event = { type, requestId: this.requestId, agent, eventId: `${this.requestId}:${agent}:${n}`, data };
+    const sent = this.sending.then(() => {
+      // After one failed publish nothing more goes out: a later event must not overtake a lost one.
+      if (this.publishError !== undefined) throw this.publishError;
+      return this.sink.publish(event);
+    });
+    this.sending = sent.catch((error: unknown) => {
+      this.publishError ??= error;
+    });
+    return sent;
+  }
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error && error.message) return error.message;
+  if (typeof error === 'string' && error) return error;
+  return 'the workflow failed';
+}

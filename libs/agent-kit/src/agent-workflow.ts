@@ -1,0 +1,69 @@
+import type { StepStatus } from '@app/contracts';
+
+/**
+ * What an agent author implements: one class per worker. The promise's value
+ * becomes `request.completed.result`; a throw ends the request `failed` (or
+ * `cancelled` when the run's signal was aborted). The kit publishes
+ * `request.completed` itself, exactly once.
+ */
+export interface AgentWorkflow {
+  /** Reported as `agent` on kit-made events when no agent has published yet. Default `workflow`. */
+  readonly name?: string;
+  run(run: AgentRun): Promise<unknown>;
+}
+
+/** One `request.start`, as the workflow sees it. */
+export interface AgentRun {
+  readonly requestId: string;
+  readonly userQuery: string;
+  readonly context: Record<string, unknown>;
+  /** The user id that started the request. */
+  readonly owner: string;
+  /** Aborted on `request.cancel` (reason: RunCancelledError) or worker shutdown (WorkerShutdownError). */
+  readonly signal: AbortSignal;
+  /** Reporter for one agent; `name` becomes the events' `agent` (1..64 of `A-Za-z0-9._-`). */
+  agent(name: string): AgentReporter;
+}
+
+/** Progress data: `status` is required; `stepOrder` (or `step`) says which step it is about. */
+export interface ProgressData extends Record<string, unknown> {
+  status: StepStatus;
+  stepOrder?: number;
+  step?: number;
+}
+
+export interface ProgressOptions {
+  /** Full event type, ending in `.progress`. Default: see `AgentReporter.progress`. */
+  type?: string;
+}
+
+export interface AskOptions {
+  options?: string[];
+  /** Default 5 minutes: a run waiting forever would hold a worker slot forever. */
+  timeoutMs?: number;
+}
+
+/**
+ * Publishes one agent's events. Every call resolves once the broker confirmed
+ * the event, and rejects after the run's signal aborted (so a workflow that
+ * forgets to check the signal still stops at its next report).
+ */
+export interface AgentReporter {
+  readonly name: string;
+  /**
+   * Type `<prefix>.step.progress` when `stepOrder`/`step` is given, else
+   * `<prefix>.progress`, where prefix is the name without a trailing `-agent`
+   * (`executor-agent` → `executor.step.progress`, the guide's name).
+   */
+  progress(data: ProgressData, options?: ProgressOptions): Promise<void>;
+  /** `agent.completed`. */
+  completed(data?: Record<string, unknown>): Promise<void>;
+  /** `agent.error`; the kit then does not publish another error when the workflow throws. */
+  error(message: string, step?: number): Promise<void>;
+  /**
+   * Publishes `agent.question` and resolves with the `request.feedback`
+   * answer. Rejects with QuestionTimeoutError after `timeoutMs`, or with the
+   * signal's reason on cancel.
+   */
+  ask(prompt: string, options?: AskOptions): Promise<string>;
+}

@@ -1,0 +1,30 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { InitialSchema1764200000000 } from './migrations/1764200000000-initial-schema';
+import { RequestEventEntity } from './request-event.entity';
+import { RequestEntity } from './request.entity';
+
+// Listed as classes: globs break once webpack bundles the app.
+export const PERSISTENCE_ENTITIES = [RequestEntity, RequestEventEntity];
+/** In the order they must run. */
+export const PERSISTENCE_MIGRATIONS = [InitialSchema1764200000000];
+
+/** Options shared by the Nest module and standalone scripts, so both see the same schema. */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: PERSISTENCE_ENTITIES,
+    migrations: PERSISTENCE_MIGRATIONS,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    // connectionTimeoutMillis: without it a pool waits forever for a connection, and a command never gets its UNAVAILABLE.
+    extra: { max: 10, connectionTimeoutMillis: 5000 },
+  };
+}
+
+/** A DataSource for scripts and tests (not initialized; call `initialize()`, then `runMigrations`). */
+export function createDataSource(url: string): DataSource {
+  return new DataSource(dataSourceOptions(url));
+}

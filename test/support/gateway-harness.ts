@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { createGatewayApp } from '../../apps/gateway/src/create-gateway-app';
+import { StreamClient } from './stream-client';
+import { mintToken } from './tokens';
+
+/** A gateway on a random port, in this process, against the run's private vhost and database. */
+export async function startGateway(): Promise<{ app: INestApplication; url: string }> {
+  const app = await createGatewayApp();
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+export async function closeAll(...apps: Array<INestApplicationContext | undefined>): Promise<void> {
+  for (const app of apps) await app?.close();
+}
+
+export const newRequestId = (label = 'req') => `${label}-${randomUUID()}`;
+export const newUser = (label = 'user') => `${label}-${randomUUID().slice(0, 8)}`;
+
+/** Connects as a fresh user (or the given one) with a valid token. */
+export function connectAs(url: string, userId: string, options: { requestId?: string; roles?: string[] } = {}): Promise<StreamClient> {
+  return StreamClient.connect(url, { token: mintToken(userId, { roles: options.roles }), requestId: options.requestId });
+}
+
+/** A demo run shaped by PROTOCOL.md §4 `context.demo`. */
+export function demoContext(demo: Record<string, number>): Record<string, unknown> {
+  return { demo: { stepDelayMs: 50, ...demo } };
+}
