@@ -29,3 +29,12 @@ export function connectAs(url: string, userId: string, options: { requestId?: st
 export function demoContext(demo: Record<string, number>): Record<string, unknown> {
   return { demo: { stepDelayMs: 50, ...demo } };
 }
+
+/** The demo agent worker, in this process. */
+export async function startAgents(): Promise<INestApplicationContext> {
+  const { AgentsModule } = await import('../../apps/agents/src/agents.module');
+  const { NestFactory } = await import('@nestjs/core');
+  const app = await NestFactory.createApplicationContext(AgentsModule, { logger: ['error', 'warn'] });
+  await app.init();
+  return app;
+}

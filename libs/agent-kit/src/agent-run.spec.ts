@@ -231,4 +231,26 @@ describe('AgentRunSession questions', () => {
     expect(await done).toBe('cancelled');
     expect(finals(sink)[0].data).toEqual({ status: 'cancelled' });
   });
+
+  it('refuses unsendable data at the call, and fails a run whose result cannot be sent', async () => {
+    const { sink, session } = setup();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const outcome = await session.execute(
+      workflow(async (run) => {
+        const a = run.agent('a');
+        await expect(a.completed({ blob: 'x'.repeat(2 * 1024 * 1024) })).rejects.toThrow(/more than/);
+        await expect(a.progress({ status: 'running', circular })).rejects.toThrow(/JSON/);
+        await a.progress({ status: 'running' });
+        return { big: 10n };
+      }),
+    );
+    expect(outcome).toBe('failed');
+    expect(sink.events.map((e) => [e.type, e.eventId])).toEqual([
+      ['a.progress', 'req-1:a:1'],
+      ['agent.error', 'req-1:a:2'],
+      ['request.completed', 'req-1:a:3'],
+    ]);
+    expect(sink.events[2].data.error).toMatch(/result is not JSON-serialisable/);
+  });
 });

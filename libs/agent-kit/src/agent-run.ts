@@ -1,4 +1,4 @@
-import { AgentEventTypes, type FinalStatus, type StartRequestCommand } from '@app/contracts';
+import { AgentEventTypes, jsonByteLength, type FinalStatus, type StartRequestCommand } from '@app/contracts';
 import { AgentEventSink } from './agent-event-sink';
 import type { AgentReporter, AgentRun, AgentWorkflow } from './agent-workflow';
 import { PendingQuestions } from './pending-questions';
@@ -118,19 +118,18 @@ export class AgentRunSession implements AgentRun, RunEventPort {
         (error): Settled => ({ ok: false, error }),
       );
     let timer: NodeJS.Timeout | undefined;
-    const onAbort = (resolve: (value: undefined) => void) => () => {
-      timer = setTimeout(resolve, this.options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS, undefined);
-    };
-    let listener: (() => void) | undefined;
+    let onAbort: () => void = () => undefined;
     const givenUp = new Promise<undefined>((resolve) => {
-      listener = onAbort(resolve);
-      this.signal.addEventListener('abort', listener, { once: true });
+      onAbort = () => {
+        timer = setTimeout(resolve, this.options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS, undefined);
+      };
+      this.signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
       return await Promise.race([work, givenUp]);
     } finally {
       clearTimeout(timer);
-      if (listener) this.signal.removeEventListener('abort', listener);
+      this.signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -139,14 +138,18 @@ export class AgentRunSession implements AgentRun, RunEventPort {
     this.questions.clear();
     await this.sending;
     if (this.publishError !== undefined) return 'interrupted';
-    const reason: unknown = this.signal.reason;
     try {
       if (settled?.ok) {
-        await this.finish({ status: 'completed', ...(settled.value === undefined ? {} : { result: settled.value }) });
-        return 'completed';
-      }
-      if (reason instanceof WorkerShutdownError) return 'interrupted';
-      if (this.signal.aborted) {
+        const problem = settled.value === undefined ? undefined : unpublishable({ result: settled.value });
+        if (!problem) {
+          await this.finish({ status: 'completed', ...(settled.value === undefined ? {} : { result: settled.value }) });
+          return 'completed';
+        }
+        // Requeueing would only fail again: an unsendable result fails the request.
+        settled = { ok: false, error: new Error(`the workflow's result ${problem}`) };
+      } else if (this.signal.reason instanceof WorkerShutdownError) {
+        return 'interrupted';
+      } else if (this.signal.aborted) {
         await this.finish({ status: 'cancelled' });
         return 'cancelled';
       }
@@ -171,6 +174,9 @@ export class AgentRunSession implements AgentRun, RunEventPort {
   /** Numbers the event now (call order) and sends it after the previous one: per-run order on the broker. */
   private send(agent: string, type: string, data: Record<string, unknown>): Promise<void> {
     if (this.publishError !== undefined) return Promise.reject(this.publishError);
+    // An author's mistake, refused at the call: as a broker failure it would requeue the run forever.
+    const problem = unpublishable(data);
+    if (problem) return Promise.reject(new TypeError(`${type} data ${problem}`));
     const n = (this.counters.get(agent) ?? 0) + 1;
     this.counters.set(agent, n);
     this.lastAgent = agent;
@@ -185,6 +191,22 @@ export class AgentRunSession implements AgentRun, RunEventPort {
     });
     return sent;
   }
+}
+
+/**
+ * Events are JSON, and bounded: the gateway stores each in Postgres and
+ * sends it over Socket.IO, where frames past 1 MiB may be refused.
+ */
+const MAX_EVENT_BYTES = 1024 * 1024;
+
+function unpublishable(data: Record<string, unknown>): string | undefined {
+  let bytes: number;
+  try {
+    bytes = jsonByteLength(data);
+  } catch (error) {
+    return `is not JSON-serialisable (${(error as Error).message})`;
+  }
+  return bytes > MAX_EVENT_BYTES ? `takes ${bytes} bytes as JSON, more than ${MAX_EVENT_BYTES}` : undefined;
 }
 
 function errorMessage(error: unknown): string {
