@@ -1,35 +1,53 @@
-import { MessageHandlerErrorBehavior, RabbitMQModule } from '@golevelup/nestjs-rabbitmq';
-import { Global, Logger, Module } from '@nestjs/common';
+import { AmqpConnection, MessageHandlerErrorBehavior } from '@golevelup/nestjs-rabbitmq';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { BrokerConsumer } from './broker-consumer';
 import { BrokerPublisher } from './broker-publisher';
 import { EXCHANGES, QUEUES } from './topology';
 
+async function connect(config: AppConfig): Promise<AmqpConnection> {
+  const connection = new AmqpConnection({
+    name: 'default',
+    uri: config.AMQP_URL,
+    exchanges: EXCHANGES,
+    queues: QUEUES,
+    // The library requeues a failing message forever by default: never do that.
+    defaultSubscribeErrorBehavior: MessageHandlerErrorBehavior.NACK,
+    registerHandlers: false,
+    enableDirectReplyTo: false,
+    connectionInitOptions: { wait: true, timeout: 15_000 },
+    connectionManagerOptions: {
+      // Nagle adds tens of ms to small messages on loopback.
+      connectionOptions: { noDelay: true },
+      heartbeatIntervalInSeconds: 5,
+      reconnectTimeInSeconds: 1,
+    },
+    logger: new Logger('RabbitMQ'),
+  });
+  await connection.init();
+  return connection;
+}
+
+/**
+ * The broker connection (golevelup's AmqpConnection: reconnects, declares the
+ * topology on every connect, confirms publishes). We create it ourselves
+ * rather than through RabbitMQModule, whose connection registry is static:
+ * two apps in one process (tests, the quick start) would share and close
+ * each other's connection. It is closed last, after sockets and consumers.
+ */
 @Global()
 @Module({
-  imports: [
-    RabbitMQModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        uri: config.AMQP_URL,
-        exchanges: EXCHANGES,
-        queues: QUEUES,
-        // The library requeues a failing message forever by default: never do that.
-        defaultSubscribeErrorBehavior: MessageHandlerErrorBehavior.NACK,
-        registerHandlers: false,
-        enableDirectReplyTo: false,
-        connectionInitOptions: { wait: true, timeout: 15_000 },
-        connectionManagerOptions: {
-          // Nagle adds tens of ms to small messages on loopback.
-          connectionOptions: { noDelay: true },
-          heartbeatIntervalInSeconds: 5,
-          reconnectTimeInSeconds: 1,
-        },
-        logger: new Logger('RabbitMQ'),
-      }),
-    }),
+  providers: [
+    { provide: AmqpConnection, inject: [AppConfig], useFactory: connect },
+    BrokerPublisher,
+    BrokerConsumer,
   ],
-  providers: [BrokerPublisher, BrokerConsumer],
-  exports: [BrokerPublisher, BrokerConsumer],
+  exports: [AmqpConnection, BrokerPublisher, BrokerConsumer],
 })
-export class MessagingModule {}
+export class MessagingModule implements OnApplicationShutdown {
+  constructor(@Inject(AmqpConnection) private readonly connection: AmqpConnection) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close();
+  }
+}
