@@ -4,7 +4,7 @@ import { bootstrapProcess } from '@app/config';
 import { AgentsModule } from './agents.module';
 
 void bootstrapProcess('agents', async (config) => {
-  const app = await NestFactory.createApplicationContext(AgentsModule, { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(AgentsModule, { bufferLogs: true, abortOnError: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
   // SIGTERM/SIGINT: stop taking starts, let running ones finish a while, requeue the rest.

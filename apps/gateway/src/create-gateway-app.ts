@@ -6,7 +6,7 @@ import { ConfiguredIoAdapter } from './socket';
 
 /** The gateway app, configured but not listening: shared by main.ts and the e2e tests. */
 export async function createGatewayApp(): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(GatewayModule, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
   app.enableShutdownHooks();

@@ -6,13 +6,14 @@ import { MessagingModule } from '@app/messaging';
 import { PersistenceModule } from '@app/persistence';
 import { RequestCommands } from './commands';
 import { LiveDelivery } from './delivery';
+import { DemoPageController } from './demo-page/demo-page.controller';
 import { HealthController } from './health/health.controller';
 import { EventRecorder, RecordedEventsPublisher } from './recording';
 import { StreamGateway } from './socket';
 
 @Module({
   imports: [AppConfigModule, AppLoggingModule, MessagingModule, PersistenceModule, AuthModule, TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController],
+  controllers: [HealthController, DemoPageController],
   providers: [RecordedEventsPublisher, EventRecorder, LiveDelivery, RequestCommands, StreamGateway],
 })
 export class GatewayModule {}

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
+import { io } from 'socket.io-client';
+import { loadConfig } from '@app/config';
+import type { ClientToServerEvents, ServerToClientEvents } from '@app/contracts';
+
+/**
+ * `npm run demo -- [--steps N] [--ask N] [--fail N] [--url URL]`: starts a demo
+ * request as a frontend would and prints what arrives; answers questions.
+ */
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+
+const config = loadConfig();
+const url = option('url') ?? `http://localhost:${config.PORT}`;
+const token = new JwtService({ secret: config.jwtSecret }).sign({ sub: 'demo-user' }, { expiresIn: '1h' });
+const requestId = `demo-${randomUUID().slice(0, 8)}`;
+const demo: Record<string, number> = { steps: Number(option('steps') ?? 3) };
+if (option('ask')) demo.askAtStep = Number(option('ask'));
+if (option('fail')) demo.failAtStep = Number(option('fail'));
+
+const socket = io(url, { auth: { token }, query: { requestId }, transports: ['websocket'] }) as unknown as import('socket.io-client').Socket<
+  ServerToClientEvents,
+  ClientToServerEvents
+>;
+const show = (message: { type: string; seq?: number }) => console.log(`#${message.seq ?? '-'} ${message.type} ${JSON.stringify(message)}`);
+
+socket.on('connect_error', (error) => {
+  console.error(`cannot connect to ${url}: ${error.message}`);
+  process.exit(1);
+});
+socket.on('state', (state) => {
+  show(state);
+  if (state.status === 'unknown') socket.emit('start', { requestId, userQuery: 'Show me the demo', context: { demo } }, (ack) => console.log('start ack', ack));
+});
+for (const type of ['progress', 'agent.completed', 'error', 'status'] as const) socket.on(type, show as never);
+socket.on('question', (question) => {
+  show(question);
+  socket.emit('feedback', { requestId, questionId: question.questionId, answer: question.options?.[0] ?? 'yes' }, (ack) => console.log('feedback ack', ack));
+});
+socket.on('request.completed', (done) => {
+  show(done);
+  socket.close();
+});

@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { JwtService } from '@nestjs/jwt';
+import { ConfigError, loadConfig, type AppConfig } from '@app/config';
+
+/**
+ * `npm start`: the gateway and the demo agents as two processes (as in
+ * production, where each is scaled on its own), then how to watch a demo.
+ */
+const APPS = join(__dirname, '..', 'apps');
+const children: ChildProcess[] = [];
+
+function run(name: string, entry: string): ChildProcess {
+  const child = spawn(process.execPath, [join(APPS, entry)], { stdio: 'inherit', env: process.env });
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`${name} exited (${signal ?? code}); stopping.`);
+    stop(code ?? 1);
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function stop(code = 0): void {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(code));
+}
+
+async function waitReady(url: string, gateway: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && gateway.exitCode === null) {
+    if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`the gateway did not become ready at ${url}/health/ready`);
+}
+
+function banner(config: AppConfig, url: string): string {
+  const token = new JwtService({ secret: config.jwtSecret }).sign({ sub: 'demo-user', roles: [] }, { expiresIn: '24h' });
+  return [
+    '',
+    '──────────────────────────────────────────────────────────────────────',
+    ` Gateway and demo agents are running.`,
+    ` Open the demo page:   ${url}/#token=${token}`,
+    ` Or from a terminal:   npm run demo`,
+    ` Token for "demo-user" (24 h):`,
+    `   ${token}`,
+    ` Mint others:          npm run token -- <user> [--admin]`,
+    ` Readiness:            ${url}/health/ready      Stop: Ctrl+C`,
+    '──────────────────────────────────────────────────────────────────────',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  }
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
+  const url = `http://localhost:${config.PORT}`;
+  const gateway = run('gateway', 'gateway/src/main.js');
+  await waitReady(url, gateway);
+  run('agents', 'agents/src/main.js');
+  console.log(banner(config, url));
+}
+
+main().catch((error: Error) => {
+  console.error(`quick start failed: ${error.message}`);
+  stop(1);
+});
