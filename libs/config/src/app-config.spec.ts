@@ -1,0 +1,132 @@
+import { AppConfig, ConfigError, DEV_JWT_SECRET, loadConfig } from './app-config';
+
+/** The ConfigError `env` stops start-up with. */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig (PROTOCOL.md §5)', () => {
+  describe('defaults', () => {
+    const config = loadConfig({});
+
+    it('returns an AppConfig', () => {
+      expect(config).toBeInstanceOf(AppConfig);
+    });
+
+    it('PORT is 3001', () => {
+      expect(config.PORT).toBe(3001);
+    });
+
+    it('AMQP_URL is amqp://guest:guest@127.0.0.1:5672', () => {
+      expect(config.AMQP_URL).toBe('amqp://guest:guest@127.0.0.1:5672');
+    });
+
+    it('DATABASE_URL is postgres://postgres@127.0.0.1:5432/postgres', () => {
+      expect(config.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/postgres');
+    });
+
+    it('outside production the fixed development secret verifies tokens', () => {
+      expect(config.NODE_ENV).toBe('development');
+      expect(config.JWT_SECRET).toBeUndefined();
+      expect(config.jwtSecret).toBe(DEV_JWT_SECRET);
+    });
+
+    it("CORS_ORIGINS is the gateway's own origin, never '*'", () => {
+      expect(config.corsOrigins).toEqual(['http://localhost:3001', 'http://127.0.0.1:3001']);
+      expect(config.corsOrigins).not.toContain('*');
+    });
+
+    it("the default CORS origin follows PORT", () => {
+      expect(loadConfig({ PORT: '8080' }).corsOrigins).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080']);
+    });
+
+    it('the replay limit is 1000 and the rate limit allows at least 20 commands per second', () => {
+      expect(config.REPLAY_LIMIT).toBe(1000);
+      expect(config.RATE_LIMIT_PER_SECOND).toBeGreaterThanOrEqual(20);
+    });
+  });
+
+  describe('values from the environment', () => {
+    it('reads PORT as a number', () => {
+      expect(loadConfig({ PORT: '4000' }).PORT).toBe(4000);
+    });
+
+    it('reads amqp:// and amqps:// URLs', () => {
+      expect(loadConfig({ AMQP_URL: 'amqp://u:p@rabbit:5672/vh' }).AMQP_URL).toBe('amqp://u:p@rabbit:5672/vh');
+      expect(loadConfig({ AMQP_URL: 'amqps://rabbit' }).AMQP_URL).toBe('amqps://rabbit');
+    });
+
+    it('reads postgres:// and postgresql:// URLs', () => {
+      expect(loadConfig({ DATABASE_URL: 'postgresql://db/app' }).DATABASE_URL).toBe('postgresql://db/app');
+      expect(loadConfig({ DATABASE_URL: 'postgres://db/app' }).DATABASE_URL).toBe('postgres://db/app');
+    });
+
+    it('ignores variables it does not know', () => {
+      expect(loadConfig({ PATH: '/usr/bin', HOME: '/root' })).toBeInstanceOf(AppConfig);
+    });
+  });
+
+  describe('a malformed variable stops start-up with a ConfigError naming it', () => {
+    it.each([
+      ['PORT', 'abc'],
+      ['PORT', '3001x'],
+      ['PORT', '1.5'],
+      ['PORT', '-1'],
+      ['PORT', '70000'],
+      ['AMQP_URL', 'http://rabbit:5672'],
+      ['AMQP_URL', 'rabbit:5672'],
+      ['DATABASE_URL', 'mysql://db/app'],
+      ['DATABASE_URL', '127.0.0.1:5432'],
+      ['NODE_ENV', 'staging'],
+    ])('%s=%j', (variable, value) => {
+      const error = configError({ [variable]: value });
+      expect(error.name).toBe('ConfigError');
+      expect(error.message).toContain(`${variable}=${JSON.stringify(value)}`);
+    });
+
+    it('the AMQP_URL message says what a good value looks like', () => {
+      expect(configError({ AMQP_URL: 'nope' }).message).toMatch(/AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL/);
+    });
+
+    it('the DATABASE_URL message says what a good value looks like', () => {
+      expect(configError({ DATABASE_URL: 'nope' }).message).toMatch(/DATABASE_URL must be a postgres:\/\/ URL/);
+    });
+
+    it('names every bad variable at once', () => {
+      const { message } = configError({ PORT: 'x', AMQP_URL: 'y', DATABASE_URL: 'z' });
+      expect(message).toMatch(/PORT="x"/);
+      expect(message).toMatch(/AMQP_URL="y"/);
+      expect(message).toMatch(/DATABASE_URL="z"/);
+    });
+  });
+
+  describe('NODE_ENV=production', () => {
+    it('without JWT_SECRET stops start-up naming JWT_SECRET', () => {
+      expect(configError({ NODE_ENV: 'production' }).message).toMatch(/JWT_SECRET is required when NODE_ENV=production/);
+    });
+
+    it('with an empty JWT_SECRET stops start-up naming JWT_SECRET', () => {
+      expect(configError({ NODE_ENV: 'production', JWT_SECRET: '' }).message).toMatch(/JWT_SECRET is required/);
+    });
+  });
+
+  describe('empty strings count as unset', () => {
+    it.each(['PORT', 'AMQP_URL', 'DATABASE_URL', 'NODE_ENV', 'LOG_LEVEL', 'REPLAY_LIMIT', 'RATE_LIMIT_PER_SECOND'])('%s= gives the default', (variable) => {
+      expect(loadConfig({ [variable]: '' })).toEqual(loadConfig({}));
+    });
+
+    it('CORS_ORIGINS= gives the default origin', () => {
+      expect(loadConfig({ CORS_ORIGINS: '' }).corsOrigins).toEqual(['http://localhost:3001', 'http://127.0.0.1:3001']);
+    });
+
+    it('JWT_SECRET= falls back to the development secret outside production', () => {
+      expect(loadConfig({ JWT_SECRET: '' }).jwtSecret).toBe(DEV_JWT_SECRET);
+    });
+  });
+});

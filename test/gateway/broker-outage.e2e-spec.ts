@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { closeAll, connectAs, demoContext, newRequestId, newUser, startAgents, startGateway } from '../support/gateway-harness';
+import { expectGapFree } from '../support/stream-client';
+
+const vhost = () => process.env.TEST_VHOST as string;
+const rabbitmqctl = (...args: string[]) => execFileSync('rabbitmqctl', ['-q', ...args], { stdio: 'ignore' });
+
+/** Takes the broker away from this run's vhost only: no reconnect succeeds until it is back. */
+function breakBroker(): void {
+  rabbitmqctl('clear_permissions', '-p', vhost(), 'guest');
+  rabbitmqctl('close_all_connections', '--vhost', vhost(), 'broker outage test');
+}
+function restoreBroker(): void {
+  rabbitmqctl('set_permissions', '-p', vhost(), 'guest', '.*', '.*', '.*');
+}
+
+async function waitForReadiness(url: string, ready: boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
+    if (ok === ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`readiness did not become ${ready}`);
+}
+
+describe('while the broker is away', () => {
+  let gateway: INestApplication;
+  let agents: INestApplicationContext;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ app: gateway, url } = await startGateway());
+    agents = await startAgents();
+  });
+  afterAll(async () => {
+    restoreBroker();
+    await closeAll(agents, gateway);
+  });
+
+  it('commands fail UNAVAILABLE without half-done work, readiness says so, and everything resumes when it is back', async () => {
+    const client = await connectAs(url, newUser());
+    await waitForReadiness(url, true);
+
+    breakBroker();
+    await waitForReadiness(url, false);
+    const refusedId = newRequestId();
+    const startedAt = Date.now();
+    const refused = await client.ack('start', { requestId: refusedId, userQuery: 'during the outage' });
+    expect(refused).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: expect.any(String) } });
+    expect(Date.now() - startedAt).toBeLessThan(6000);
+    expect(client.socket.connected).toBe(true);
+    // Nothing was recorded: the id is still free.
+    expect(await client.ack('rejoin', { requestId: refusedId })).toEqual({ ok: true, seq: 0 });
+
+    restoreBroker();
+    await waitForReadiness(url, true);
+    // Consumers re-attach: a run goes through end to end again (agents, ingest, fan-out).
+    const requestId = newRequestId();
+    const deadline = Date.now() + 15_000;
+    let ack = await client.ack('start', { requestId, userQuery: 'after the outage', context: demoContext({ steps: 2 }) });
+    while (!ack.ok && ack.error.code === 'UNAVAILABLE' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      ack = await client.ack('start', { requestId, userQuery: 'after the outage', context: demoContext({ steps: 2 }) });
+    }
+    expect(ack).toMatchObject({ ok: true, requestId });
+    const done = await client.waitFor('request.completed', (m) => m.requestId === requestId, 15_000);
+    expect(done.status).toBe('completed');
+    expectGapFree(client.seqs(requestId));
+    client.close();
+  }, 60_000);
+});
