@@ -82,6 +82,25 @@ describe('streaming a request to frontends', () => {
     expect(after.seqs(requestId)[0]).toBe(state.seq + 1);
   });
 
+  it('two overlapping rejoins on one socket each get their own state', async () => {
+    const owner = newUser();
+    const requestId = newRequestId();
+    const starter = await connect(owner);
+    await starter.ack('start', { requestId, userQuery: 'rejoin twice', context: demoContext({ steps: 4 }) });
+    await starter.waitFor('progress', (m) => m.requestId === requestId && m.agent === 'executor-agent');
+    const client = await connect(owner);
+    const [first, second] = await Promise.all([client.ack('rejoin', { requestId, lastSeq: 0 }), client.ack('rejoin', { requestId, lastSeq: 1 })]);
+    const states = client.states(requestId);
+    expect(states.map((s) => s.seq)).toEqual([first.seq, second.seq]);
+    expect(states[1].events!.map((m) => m.seq)).toEqual(Array.from({ length: second.seq - 1 }, (_, i) => i + 2));
+    await client.waitFor('request.completed', (m) => m.requestId === requestId);
+    const live = client.seqs(requestId);
+    expect(live[0]).toBeGreaterThan(second.seq);
+    // lastSeq 1, then the replay, then live: every seq from 2 once, in order.
+    const afterOne = [...states[1].events!.map((m) => m.seq), ...live];
+    expect(afterOne).toEqual(Array.from({ length: afterOne.length }, (_, i) => i + 2));
+  });
+
   it('a late joiner gets a snapshot that matches the finished run', async () => {
     const owner = newUser();
     const requestId = newRequestId();

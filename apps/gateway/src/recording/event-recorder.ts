@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { DEAD_LETTER_REASON_HEADER, Exchanges, mapAgentEvent, Queues, UnusableEventError, type EventDraft } from '@app/contracts';
 import { BrokerConsumer, BrokerPublisher, INGEST_QUEUE_OPTIONS, settle } from '@app/messaging';
@@ -33,11 +33,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * during a flush forms the next batch.
  */
 @Injectable()
-export class EventRecorder implements OnApplicationBootstrap {
+export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(EventRecorder.name);
   private readonly waiting: Delivery[] = [];
   private flushing = false;
   private flushScheduled = false;
+  private stopping = false;
 
   constructor(
     private readonly consumer: BrokerConsumer,
@@ -62,6 +63,11 @@ export class EventRecorder implements OnApplicationBootstrap {
     );
   }
 
+  /** Unacked deliveries go back to the queue when the channel closes; another instance records them. */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
   private scheduleFlush(): void {
     if (this.flushing || this.flushScheduled) return;
     this.flushScheduled = true;
@@ -73,7 +79,7 @@ export class EventRecorder implements OnApplicationBootstrap {
     this.flushScheduled = false;
     this.flushing = true;
     try {
-      while (this.waiting.length > 0) {
+      while (this.waiting.length > 0 && !this.stopping) {
         await this.recordUntilDone(this.waiting.splice(0, MAX_BATCH));
       }
     } finally {
@@ -83,7 +89,7 @@ export class EventRecorder implements OnApplicationBootstrap {
 
   /** Never gives up on a batch: a failure waits and retries, the messages stay unacked meanwhile. */
   private async recordUntilDone(batch: Delivery[]): Promise<void> {
-    for (;;) {
+    while (!this.stopping) {
       try {
         await this.record(batch);
         return;

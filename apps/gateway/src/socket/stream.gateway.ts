@@ -42,6 +42,8 @@ interface SocketData {
   limiter: CommandRateLimiter;
   /** Requests this socket watches (or is joining). */
   watching: Set<string>;
+  /** The join in progress per request: a second one waits for it (see `oneJoinAtATime`). */
+  joins: Map<string, Promise<unknown>>;
 }
 type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -76,6 +78,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       data.principal = principal;
       data.limiter = new CommandRateLimiter(this.config.RATE_LIMIT_PER_SECOND);
       data.watching = new Set();
+      data.joins = new Map();
       next();
     });
     this.slowClientSweep = setInterval(() => this.dropSlowClients(), SLOW_CLIENT_SWEEP_MS).unref();
@@ -88,7 +91,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       return this.refuseWatch(socket, String(requestId), ErrorCode.VALIDATION_FAILED, 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$');
     }
     try {
-      await this.watch(socket, requestId, undefined);
+      await this.oneJoinAtATime(socket, requestId, () => this.watch(socket, requestId, undefined));
     } catch (error) {
       const { error: body } = toAckFailure(error);
       this.refuseWatch(socket, requestId, body.code, body.message);
@@ -108,17 +111,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     return this.handle(socket, async () => {
       const command = validatePayload(StartCommand, payload);
       const { requestId } = command;
-      // Join before the first event is recorded, so the starter sees every seq from 1.
-      const alreadyWatching = socket.data.watching.has(requestId);
-      if (!alreadyWatching) this.beginWatching(socket, requestId);
-      try {
-        const { created, request } = await this.commands.start(socket.data.principal, command);
-        if (!alreadyWatching) this.delivery.completeSync(socket, requestId, created ? 0 : request.lastSeq);
-        return { ok: true as const, requestId, status: request.status };
-      } catch (error) {
-        if (!alreadyWatching) this.stopWatching(socket, requestId);
-        throw error;
-      }
+      return this.oneJoinAtATime(socket, requestId, () => this.startAndJoin(socket, command));
     });
   }
 
@@ -142,7 +135,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   rejoin(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<RejoinAck | AckFailure> {
     return this.handle(socket, async () => {
       const { requestId, lastSeq } = validatePayload(RejoinCommand, payload);
-      return { ok: true as const, seq: await this.watch(socket, requestId, lastSeq) };
+      return { ok: true as const, seq: await this.oneJoinAtATime(socket, requestId, () => this.watch(socket, requestId, lastSeq)) };
     });
   }
 
@@ -163,6 +156,38 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       return await run();
     } catch (error) {
       return toAckFailure(error);
+    }
+  }
+
+  /** Start, having joined before the first event is recorded so the starter sees every seq from 1. */
+  private async startAndJoin(socket: StreamSocket, command: StartCommand): Promise<StartAck> {
+    const { requestId } = command;
+    const alreadyWatching = socket.data.watching.has(requestId);
+    if (!alreadyWatching) this.beginWatching(socket, requestId);
+    try {
+      const { created, request } = await this.commands.start(socket.data.principal, command);
+      if (!alreadyWatching) this.delivery.completeSync(socket, requestId, created ? 0 : request.lastSeq);
+      return { ok: true, requestId, status: request.status };
+    } catch (error) {
+      if (!alreadyWatching) this.stopWatching(socket, requestId);
+      throw error;
+    }
+  }
+
+  /**
+   * Joins of one request on one socket run one after the other: two
+   * overlapping rejoins would otherwise share one sync and one of them would
+   * send no `state`.
+   */
+  private async oneJoinAtATime<T>(socket: StreamSocket, requestId: string, join: () => Promise<T>): Promise<T> {
+    const { joins } = socket.data;
+    const running = joins.get(requestId) ?? Promise.resolve();
+    const mine = running.catch(() => undefined).then(join);
+    joins.set(requestId, mine);
+    try {
+      return await mine;
+    } finally {
+      if (joins.get(requestId) === mine) joins.delete(requestId);
     }
   }
 
