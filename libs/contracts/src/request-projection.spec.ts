@@ -7,7 +7,7 @@ type Fields<T extends RecordedMessage['type']> = Omit<Extract<RecordedMessage, {
 function log() {
   let seq = 0;
   const at = <T extends RecordedMessage['type']>(type: T, fields: Fields<T>) =>
-    ({ type, requestId: 'req-123', seq: ++seq, ts: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString(), ...fields }) as RecordedMessage;
+    ({ type, requestId: 'req-123', seq: ++seq, ts: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString(), ...fields }) as unknown as RecordedMessage;
   return {
     status: (fields: Fields<'status'>) => at('status', fields),
     progress: (fields: Fields<'progress'>) => at('progress', fields),

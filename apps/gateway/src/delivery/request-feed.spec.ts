@@ -473,6 +473,19 @@ describe('RequestFeed: a frontend never misses, duplicates or reorders an event'
       expect(c.seen).toEqual([]);
     });
 
+    it('a rejoin with a snapshot (floor > 0) was checked already: the owner check does not hold it back', () => {
+      const { starter, socket, feed, completeWithState, fanOut, refused } = setup();
+      starter();
+      fanOut(1, 2, 3);
+      const b = socket('b');
+      feed.beginSync(b);
+      completeWithState(b, 3, () => false);
+      expect(b.inRoom).toBe(true);
+      fanOut(4);
+      expect(refused).toEqual([]);
+      expect(b.seen).toEqual(range(1, 4));
+    });
+
     it('the owner check waits for seq 1 even when it arrives late', () => {
       const { socket, feed, completeWithState, fanOut, refused } = setup();
       const c = socket('carol');
