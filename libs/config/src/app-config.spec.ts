@@ -130,3 +130,26 @@ describe('loadConfig (PROTOCOL.md §5)', () => {
     });
   });
 });
+
+describe('loadConfig reads the optional settings too', () => {
+  it('JWT_SECRET set in production is used', () => {
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) });
+    expect(config.jwtSecret).toBe('x'.repeat(32));
+  });
+
+  it('JWT_SECRET set in development replaces the development secret', () => {
+    expect(loadConfig({ JWT_SECRET: 'y'.repeat(20) }).jwtSecret).toBe('y'.repeat(20));
+  });
+
+  it('a JWT_SECRET shorter than 16 characters stops start-up naming it', () => {
+    expect(configError({ JWT_SECRET: 'short' }).message).toMatch(/JWT_SECRET.*at least 16/);
+  });
+
+  it('CORS_ORIGINS is a comma-separated list', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it.each([' ', '0x10', '30.5', '-1'])('PORT=%j is refused, not read as a number', (port) => {
+    expect(configError({ PORT: port }).message).toMatch(/PORT/);
+  });
+});

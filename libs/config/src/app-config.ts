@@ -4,7 +4,11 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, valida
 /** Used only outside production, with a warning at start-up. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+/** Decimal digits only: ' ' or '0x10' must be refused, not read as 0 or 16. */
+const toInt = ({ value }: { value: unknown }) => {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+};
 
 /**
  * Every setting the processes read (PROTOCOL.md §5 plus tuning knobs).
@@ -23,12 +27,13 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/postgres' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
+  // Initialised (to undefined) so that it is a known key: loadConfig reads only known keys.
   @IsOptional() @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
-  JWT_SECRET?: string;
+  JWT_SECRET?: string = undefined;
 
   /** Comma-separated origins; empty means the gateway's own origin. */
   @IsOptional() @IsString()
-  CORS_ORIGINS?: string;
+  CORS_ORIGINS?: string = undefined;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';

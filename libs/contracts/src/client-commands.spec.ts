@@ -177,3 +177,11 @@ describe('client commands (PROTOCOL.md §1 "Client → server")', () => {
     });
   });
 });
+
+describe('start context: null', () => {
+  it('is refused (absent is fine, null is not an object)', () => {
+    expect(() => validatePayload(StartCommand, { requestId: 'r1', userQuery: 'q', context: null })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field: 'context' })] }),
+    );
+  });
+});

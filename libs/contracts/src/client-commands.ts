@@ -1,4 +1,4 @@
-import { Equals, IsInt, IsObject, IsOptional, IsString, Length, Matches, MaxLength, Min } from 'class-validator';
+import { Equals, IsInt, IsObject, IsOptional, IsString, Length, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { ErrorBody } from './error-codes';
 import { REQUEST_ID_PATTERN, type RequestStatus } from './request-status';
 import { MaxJsonBytes } from './validation';
@@ -33,7 +33,8 @@ export class StartCommand extends RequestCommand {
   @Length(1, USER_QUERY_MAX_CHARS)
   userQuery!: string;
 
-  @IsOptional()
+  // Absent is fine; null is not an object (IsOptional would let it through).
+  @ValidateIf((command: StartCommand) => command.context !== undefined)
   @IsObject()
   @MaxJsonBytes(CONTEXT_MAX_BYTES)
   context?: Record<string, unknown>;

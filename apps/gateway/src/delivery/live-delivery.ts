@@ -83,6 +83,7 @@ export class LiveDelivery implements OnApplicationBootstrap {
         { broadcast: (room, message) => this.server?.to(room).emit(message.type, message) },
         this.store,
         (socket) => this.refuse(socket, requestId),
+        (error) => this.logger.warn(`reading the log for ${requestId} failed: ${error.message}`),
       );
       this.feeds.set(requestId, feed);
     }

@@ -558,6 +558,57 @@ describe('RequestFeed: a frontend never misses, duplicates or reorders an event'
     });
   });
 
+  describe('regressions', () => {
+    it('an early joiner whose snapshot was read before seq 1 but completes after it is still refused', () => {
+      const { socket, feed, starter, completeWithState, fanOut, refused } = setup();
+      const c = socket('carol');
+      feed.beginSync(c);
+      const a = starter('alice');
+      fanOut(1, 2);
+      completeWithState(c, 0, (owner) => owner === 'carol');
+      fanOut(3);
+      expect(refused).toEqual([c]);
+      expect(c.live).toEqual([]);
+      expect(c.joins).toBe(0);
+      expect(a.seen).toEqual(range(1, 3));
+    });
+
+    it('two sockets syncing on a fresh feed both get everything past their own snapshot', async () => {
+      const { socket, feed, completeWithState, fanOut } = setup();
+      const c = socket('c');
+      const a = socket('a');
+      feed.beginSync(c);
+      feed.beginSync(a);
+      fanOut(1, 2, 3);
+      completeWithState(a, 3);
+      completeWithState(c, 1);
+      await jest.advanceTimersByTimeAsync(0);
+      fanOut(4);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(a.seen).toEqual(range(1, 4));
+      expect(c.seen).toEqual(range(1, 4));
+      expect(c.joins).toBe(1);
+    });
+
+    it('a failed log read during gap repair is reported and retried, never thrown', async () => {
+      const io = new FakeRoomBroadcaster();
+      const log = new FakeLog();
+      const errors: Error[] = [];
+      const feed = new RequestFeed(REQUEST_ID, io, log, () => undefined, (error) => errors.push(error));
+      const a = new FakeSocket('a', io);
+      feed.beginSync(a);
+      feed.completeSync(a, 0);
+      log.record(1, 2, 3);
+      const read = jest.spyOn(log, 'listEvents').mockRejectedValueOnce(new Error('database restarting'));
+      feed.accept(events(1, 3));
+      await jest.advanceTimersByTimeAsync(GAP_REPAIR_DELAY_MS);
+      expect(errors.map((e) => e.message)).toEqual(['database restarting']);
+      await jest.advanceTimersByTimeAsync(GAP_REPAIR_DELAY_MS);
+      expect(read).toHaveBeenCalledTimes(2);
+      expect(a.seen).toEqual(range(1, 3));
+    });
+  });
+
   it('a busy run with every kind of disorder: each watcher sees 1..N exactly once, in order', async () => {
     const { starter, socket, feed, completeWithState, log } = setup();
     const N = 60;

@@ -4,7 +4,7 @@ import { roomOf, type EventLogReader, type RoomBroadcaster, type WatcherSocket }
 /** A socket between joining and being in step with the room. */
 interface SyncingWatcher {
   socket: WatcherSocket;
-  /** Events seen while its snapshot is read; null once the snapshot is sent. */
+  /** Events held back while its snapshot is read or its catch-up runs; null while it is sent to directly. */
   buffer: RecordedMessage[] | null;
   /** Highest seq this socket has (through its snapshot or directly). */
   floor: number;
@@ -14,7 +14,9 @@ interface SyncingWatcher {
 
 /** How long an out-of-order event waits for the missing ones before the log is read. */
 export const GAP_REPAIR_DELAY_MS = 100;
-const GAP_REPAIR_BATCH = 1000;
+const LOG_READ_BATCH = 1000;
+/** Reads of the log before a catch-up gives up on events that should be there. */
+const MAX_LOG_READ_ATTEMPTS = 50;
 
 /**
  * Delivers one request's recorded events to the sockets on this instance,
@@ -22,7 +24,8 @@ const GAP_REPAIR_BATCH = 1000;
  * arrive out of order or (after a redelivery) twice; out-of-order ones wait
  * briefly, then the gap is read from the log. Sockets in step with the room
  * get room broadcasts; a joining socket buffers until its snapshot is sent,
- * then gets only what is newer than the snapshot (DESIGN.md "Rejoin without gaps").
+ * then gets only what is newer than the snapshot, reading from the log what
+ * the room sent before it was in step (DESIGN.md "Rejoin without gaps").
  */
 export class RequestFeed {
   /** Highest seq broadcast to the room; undefined until a first snapshot fixes the baseline. */
@@ -37,6 +40,7 @@ export class RequestFeed {
     private readonly io: RoomBroadcaster,
     private readonly log: EventLogReader,
     private readonly onRefused: (socket: WatcherSocket) => void,
+    private readonly onError: (error: Error) => void = () => undefined,
   ) {
     this.room = roomOf(requestId);
   }
@@ -61,14 +65,12 @@ export class RequestFeed {
     options.beforeFlush?.();
     watcher.floor = floor;
     watcher.mayAccess = floor === 0 ? options.mayAccess : undefined;
-    const buffered = watcher.buffer ?? [];
-    watcher.buffer = null;
-    for (const message of buffered) this.sendTo(watcher, message);
+    if (!this.flush(watcher)) return;
     if (this.lastSeq === undefined) {
       this.lastSeq = floor;
       this.drain();
     }
-    this.promoteIfInStep(watcher);
+    this.bringInStep(watcher);
   }
 
   cancelSync(socket: WatcherSocket): void {
@@ -108,41 +110,68 @@ export class RequestFeed {
   }
 
   private emit(message: RecordedMessage): void {
-    if (message.seq === 1 && message.type === 'status' && 'owner' in message) this.checkEarlyJoiners(String(message.owner));
     this.io.broadcast(this.room, message);
-    for (const watcher of this.syncing.values()) {
+    for (const watcher of [...this.syncing.values()]) {
       if (watcher.buffer) watcher.buffer.push(message);
-      else {
-        this.sendTo(watcher, message);
-        this.promoteIfInStep(watcher);
-      }
+      else if (this.sendTo(watcher, message)) this.bringInStep(watcher);
     }
   }
 
-  private sendTo(watcher: SyncingWatcher, message: RecordedMessage): void {
-    if (message.seq <= watcher.floor) return;
-    watcher.floor = message.seq;
-    watcher.socket.emit(message.type, message);
+  /** Sends the buffered events past the socket's floor; false when the socket was refused meanwhile. */
+  private flush(watcher: SyncingWatcher): boolean {
+    const buffered = watcher.buffer ?? [];
+    watcher.buffer = null;
+    return buffered.every((message) => this.sendTo(watcher, message));
   }
 
-  /** In step once the room has broadcast everything the socket already has. */
-  private promoteIfInStep(watcher: SyncingWatcher): void {
-    if (this.lastSeq === undefined || this.lastSeq < watcher.floor || watcher.mayAccess) return;
+  /** False when the socket may not see this request (and was refused). */
+  private sendTo(watcher: SyncingWatcher, message: RecordedMessage): boolean {
+    if (message.seq <= watcher.floor) return true;
+    if (watcher.mayAccess && message.seq === 1 && message.type === 'status' && message.owner !== undefined) {
+      if (!watcher.mayAccess(message.owner)) {
+        this.syncing.delete(watcher.socket.id);
+        this.onRefused(watcher.socket);
+        return false;
+      }
+      watcher.mayAccess = undefined;
+    }
+    watcher.floor = message.seq;
+    watcher.socket.emit(message.type, message);
+    return true;
+  }
+
+  /**
+   * In step once the room has broadcast everything the socket has and the
+   * socket has everything the room broadcast; what the room sent before is
+   * read from the log.
+   */
+  private bringInStep(watcher: SyncingWatcher): void {
+    if (this.lastSeq === undefined || watcher.mayAccess || this.syncing.get(watcher.socket.id) !== watcher) return;
+    if (watcher.floor < this.lastSeq) return void this.catchUp(watcher);
+    if (watcher.floor > this.lastSeq) return; // the room is behind this socket's snapshot: wait for it
     this.syncing.delete(watcher.socket.id);
     if (watcher.socket.connected) watcher.socket.join(this.room);
   }
 
-  /** Sockets that watched an id before it existed may stay only if the creator lets them. */
-  private checkEarlyJoiners(owner: string): void {
-    for (const watcher of this.syncing.values()) {
-      if (!watcher.mayAccess) continue;
-      if (watcher.mayAccess(owner)) {
-        watcher.mayAccess = undefined;
-      } else {
-        this.syncing.delete(watcher.socket.id);
-        this.onRefused(watcher.socket);
+  /** Reads what the room broadcast before this socket was in step; live events wait in its buffer meanwhile. */
+  private async catchUp(watcher: SyncingWatcher): Promise<void> {
+    if (watcher.buffer) return; // a catch-up is already running
+    watcher.buffer = [];
+    const target = this.lastSeq ?? 0;
+    for (let attempt = 0; watcher.floor < target && attempt < MAX_LOG_READ_ATTEMPTS; attempt++) {
+      if (this.syncing.get(watcher.socket.id) !== watcher) return;
+      try {
+        const missed = await this.log.listEvents(this.requestId, watcher.floor, Math.min(target - watcher.floor, LOG_READ_BATCH));
+        for (const message of missed) if (!this.sendTo(watcher, message)) return;
+        if (missed.length > 0) continue;
+      } catch (error) {
+        this.onError(error as Error);
       }
+      await new Promise((resolve) => setTimeout(resolve, GAP_REPAIR_DELAY_MS));
     }
+    if (watcher.floor < target) this.onError(new Error(`request ${this.requestId}: seq ${watcher.floor + 1}..${target} not in the log`));
+    if (this.syncing.get(watcher.socket.id) !== watcher || !this.flush(watcher)) return;
+    this.bringInStep(watcher);
   }
 
   private scheduleRepair(): void {
@@ -155,8 +184,9 @@ export class RequestFeed {
     if (this.lastSeq === undefined || this.pending.size === 0) return;
     const missingUpTo = Math.min(...this.pending.keys()) - 1;
     try {
-      const found = await this.log.listEvents(this.requestId, this.lastSeq, Math.min(missingUpTo - this.lastSeq, GAP_REPAIR_BATCH));
-      this.accept(found);
+      this.accept(await this.log.listEvents(this.requestId, this.lastSeq, Math.min(missingUpTo - this.lastSeq, LOG_READ_BATCH)));
+    } catch (error) {
+      this.onError(error as Error);
     } finally {
       if (this.pending.size > 0) this.scheduleRepair();
     }
