@@ -179,6 +179,7 @@ async function main(): Promise<void> {
 
   // Agents played with plain amqplib, as one in another language would; noDelay like the agent kit (Nagle adds ~30 ms).
   const connection = await amqp.connect(process.env.AMQP_URL, { noDelay: true });
+  connection.on('error', () => undefined); // a failed publish or confirm says what went wrong; unhandled, this would crash the clean-up
   const channel = await connection.createConfirmChannel();
   try {
     // Scenario 1: as fast as confirms allow. Latency here is mostly queueing behind the backlog.
@@ -236,8 +237,10 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-/** Removes the vhost and database whatever happened; each on its own, so one failure does not skip the other. */
-async function cleanUp(): Promise<void> {
+/** Removes the vhost and database whatever happened (once); each on its own, so one failure does not skip the other. */
+let cleaning: Promise<void> | undefined;
+const cleanUp = () => (cleaning ??= removeVhostAndDatabase());
+async function removeVhostAndDatabase(): Promise<void> {
   try {
     rabbitmqctl('delete_vhost', vhost);
   } catch (error) {
@@ -251,8 +254,8 @@ async function cleanUp(): Promise<void> {
 // Nest's shutdown hook would close the app and re-raise Ctrl-C, skipping our clean-up; a listener of ours keeps the process up until it is done.
 let interrupted = false;
 process.on('SIGINT', () => {
-  if (!interrupted) void cleanUp().finally(() => process.exit(130));
   interrupted = true;
+  void cleanUp().finally(() => process.exit(130));
 });
 
 void (async () => {
@@ -264,7 +267,7 @@ void (async () => {
     await main();
   } catch (error) {
     failed = true;
-    console.error('bench failed:', error);
+    if (!interrupted) console.error('bench failed:', error);
   } finally {
     await cleanUp();
   }

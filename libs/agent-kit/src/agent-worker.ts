@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { CommandRoutingKeys, Exchanges, Queues } from '@app/contracts';
+import { CancelRequestCommand, CommandRoutingKeys, Exchanges, FeedbackRequestCommand, Queues, StartRequestCommand } from '@app/contracts';
 import { AppConfig } from '@app/config';
 import { BrokerConsumer, settle } from '@app/messaging';
 import { AgentEventSink } from './agent-event-sink';
-import { CancelRequestBody, FeedbackRequestBody, parseCommand, StartRequestBody } from './agent-command.dto';
+import { parseCommand } from './parse-command';
 import type { AgentWorkflow } from './agent-workflow';
 import { AGENT_KIT_OPTIONS, AGENT_WORKFLOW, type AgentKitOptions } from './agent-kit.options';
 import { RunRegistry, type StartResult } from './run-registry';
@@ -80,9 +80,9 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
       settle(channel, (c) => c.nack(message, false, true));
       return;
     }
-    let command: StartRequestBody;
+    let command: StartRequestCommand;
     try {
-      command = parseCommand(StartRequestBody, message.content);
+      command = parseCommand(StartRequestCommand, message.content);
     } catch (error) {
       // No requeue: it would come back just as invalid. The queue has no dead-letter exchange, so it is dropped here.
       this.logger.warn(`dropping an invalid request.start: ${(error as Error).message}`);
@@ -117,10 +117,10 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const { routingKey } = message.fields;
     try {
       if (routingKey === CommandRoutingKeys.cancel) {
-        const command = parseCommand(CancelRequestBody, message.content);
+        const command = parseCommand(CancelRequestCommand, message.content);
         if (this.registry.cancel(command)) this.logger.log(`cancelling run ${command.requestId}`);
       } else if (routingKey === CommandRoutingKeys.feedback) {
-        const command = parseCommand(FeedbackRequestBody, message.content);
+        const command = parseCommand(FeedbackRequestCommand, message.content);
         if (this.registry.feedback(command)) this.logger.log(`answer to ${command.questionId} delivered to run ${command.requestId}`);
       }
     } catch (error) {

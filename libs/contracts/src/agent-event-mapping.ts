@@ -1,8 +1,8 @@
-import { AgentEventBody, AgentEventTypes } from './amqp';
+import { AGENT_EVENT_FIELDS, AgentEventBody, AgentEventTypes } from './amqp';
 import { CommandError } from './error-codes';
 import { FINAL_STATUSES, STEP_STATUSES, type FinalStatus, type StepStatus } from './request-status';
 import type { EventDraft } from './server-messages';
-import { validatePayload } from './validation';
+import { validateKnownFields } from './validation';
 
 /** Why an agent event cannot be recorded; the text goes into the dead-letter header. */
 export class UnusableEventError extends Error {
@@ -39,7 +39,7 @@ export function mapAgentEvent(raw: unknown, fallbackEventId: string): EventDraft
   let body: AgentEventBody;
   try {
     // Unknown top-level fields are tolerated: agents of other teams may add tracing fields.
-    body = validatePayload(AgentEventBody, stripUnknown(raw));
+    body = validateKnownFields(AgentEventBody, raw, AGENT_EVENT_FIELDS);
   } catch (error) {
     const reason = error instanceof CommandError ? (error.details ?? []).map((d) => d.reasons.join('; ')).join('; ') : String(error);
     throw new UnusableEventError(reason || 'body must be a JSON object');
@@ -86,10 +86,4 @@ export function mapAgentEvent(raw: unknown, fallbackEventId: string): EventDraft
     default:
       throw new UnusableEventError(`unknown type '${type}'`);
   }
-}
-
-const ENVELOPE_KEYS = ['type', 'requestId', 'agent', 'eventId', 'data'];
-function stripUnknown(raw: unknown): unknown {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-  return Object.fromEntries(Object.entries(raw).filter(([key]) => ENVELOPE_KEYS.includes(key)));
 }

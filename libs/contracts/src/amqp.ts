@@ -1,5 +1,6 @@
-import { IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { REQUEST_ID_PATTERN } from './request-status';
+import { IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ANSWER_MAX_CHARS, USER_QUERY_MAX_CHARS } from './client-commands';
+import { REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-status';
 
 /** Names on the broker (PROTOCOL.md §2). Part of the contract: agents of other teams rely on them. */
 export const Exchanges = {
@@ -46,7 +47,7 @@ export class AgentEventBody {
   type!: string;
 
   @IsString()
-  @Matches(REQUEST_ID_PATTERN, { message: 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' })
+  @Matches(REQUEST_ID_PATTERN, { message: REQUEST_ID_MESSAGE })
   requestId!: string;
 
   @IsString()
@@ -62,20 +63,44 @@ export class AgentEventBody {
   data!: Record<string, unknown>;
 }
 
+export const AGENT_EVENT_FIELDS = ['type', 'requestId', 'agent', 'eventId', 'data'] as const;
+
 /** `request.start` on `agent.commands`. */
-export interface StartRequestCommand {
-  requestId: string;
-  userQuery: string;
-  context: Record<string, unknown>;
-  owner: string;
+export class StartRequestCommand {
+  @IsString() @Matches(REQUEST_ID_PATTERN, { message: REQUEST_ID_MESSAGE })
+  requestId!: string;
+
+  @IsString() @Length(1, USER_QUERY_MAX_CHARS)
+  userQuery!: string;
+
+  @IsOptional() @IsObject()
+  context!: Record<string, unknown>;
+
+  @IsString() @Length(1, 200)
+  owner!: string;
 }
+
 /** `request.cancel` on `agent.commands`: broadcast to every agent worker. */
-export interface CancelRequestCommand {
-  requestId: string;
+export class CancelRequestCommand {
+  @IsString() @Matches(REQUEST_ID_PATTERN, { message: REQUEST_ID_MESSAGE })
+  requestId!: string;
 }
+
 /** `request.feedback` on `agent.commands`: broadcast to every agent worker. */
-export interface FeedbackRequestCommand {
-  requestId: string;
-  questionId: string;
-  answer: string;
+export class FeedbackRequestCommand {
+  @IsString() @Matches(REQUEST_ID_PATTERN, { message: REQUEST_ID_MESSAGE })
+  requestId!: string;
+
+  @IsString() @Length(1, 200)
+  questionId!: string;
+
+  @IsString() @MaxLength(ANSWER_MAX_CHARS)
+  answer!: string;
 }
+
+/** The fields of each `agent.commands` body; others are dropped by consumers, not refused. */
+export const AGENT_COMMAND_FIELDS = new Map<new () => object, readonly string[]>([
+  [StartRequestCommand, ['requestId', 'userQuery', 'context', 'owner']],
+  [CancelRequestCommand, ['requestId']],
+  [FeedbackRequestCommand, ['requestId', 'questionId', 'answer']],
+]);

@@ -1,13 +1,11 @@
 import { Equals, IsInt, IsObject, IsOptional, IsString, Length, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { ErrorBody } from './error-codes';
-import { REQUEST_ID_PATTERN, type RequestStatus } from './request-status';
+import { REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, type RequestStatus } from './request-status';
 import { MaxJsonBytes } from './validation';
 
 export const USER_QUERY_MAX_CHARS = 10_000;
 export const ANSWER_MAX_CHARS = 10_000;
 export const CONTEXT_MAX_BYTES = 64 * 1024;
-
-const REQUEST_ID_MESSAGE = 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
 
 /**
  * The guide sent `{ type: 'cancel', requestId }`; a `type` equal to the event

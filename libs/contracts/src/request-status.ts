@@ -25,3 +25,4 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /** Request ids as PROTOCOL.md §1 allows them. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const REQUEST_ID_MESSAGE = 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';

@@ -29,6 +29,19 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
 }
 
 /**
+ * Like `validatePayload`, but fields other than `known` are dropped rather
+ * than refused: for broker bodies, where a newer producer may add fields
+ * (tracing, say) without breaking older consumers.
+ */
+export function validateKnownFields<T extends object>(dto: ClassConstructor<T>, payload: unknown, known: readonly string[]): T {
+  const kept =
+    payload !== null && typeof payload === 'object' && !Array.isArray(payload)
+      ? Object.fromEntries(Object.entries(payload).filter(([key]) => known.includes(key)))
+      : payload;
+  return validatePayload(dto, kept);
+}
+
+/**
  * Turns an untrusted payload into a validated instance of `dto`, or throws a
  * `VALIDATION_FAILED` CommandError listing every field and why. Unknown fields
  * are refused, not silently dropped.
