@@ -37,13 +37,12 @@ describe('loadConfig (PROTOCOL.md §5)', () => {
       expect(config.jwtSecret).toBe(DEV_JWT_SECRET);
     });
 
-    it("CORS_ORIGINS is the gateway's own origin, never '*'", () => {
-      expect(config.corsOrigins).toEqual(['http://localhost:3001', 'http://127.0.0.1:3001']);
-      expect(config.corsOrigins).not.toContain('*');
+    it("CORS_ORIGINS lists nothing: only the gateway's own origin, never '*'", () => {
+      expect(config.corsOrigins).toEqual([]);
     });
 
-    it("the default CORS origin follows PORT", () => {
-      expect(loadConfig({ PORT: '8080' }).corsOrigins).toEqual(['http://localhost:8080', 'http://127.0.0.1:8080']);
+    it("the default CORS origin does not depend on PORT", () => {
+      expect(loadConfig({ PORT: '8080' }).corsOrigins).toEqual([]);
     });
 
     it('the replay limit is 1000 and the rate limit allows at least 20 commands per second', () => {
@@ -122,7 +121,7 @@ describe('loadConfig (PROTOCOL.md §5)', () => {
     });
 
     it('CORS_ORIGINS= gives the default origin', () => {
-      expect(loadConfig({ CORS_ORIGINS: '' }).corsOrigins).toEqual(['http://localhost:3001', 'http://127.0.0.1:3001']);
+      expect(loadConfig({ CORS_ORIGINS: '' }).corsOrigins).toEqual([]);
     });
 
     it('JWT_SECRET= falls back to the development secret outside production', () => {

@@ -31,7 +31,7 @@ export class AppConfig {
   @IsOptional() @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
   JWT_SECRET?: string = undefined;
 
-  /** Comma-separated origins; empty means the gateway's own origin. */
+  /** Comma-separated origins; unset means the gateway's own origin (whatever host and port it is reached at). */
   @IsOptional() @IsString()
   CORS_ORIGINS?: string = undefined;
 
@@ -62,9 +62,9 @@ export class AppConfig {
     return this.JWT_SECRET ?? DEV_JWT_SECRET;
   }
 
+  /** The origins CORS_ORIGINS lists; empty means only the gateway's own origin. */
   get corsOrigins(): string[] {
-    const listed = (this.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
-    return listed.length > 0 ? listed : [`http://localhost:${this.PORT}`, `http://127.0.0.1:${this.PORT}`];
+    return (this.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   }
 }
 
