@@ -94,6 +94,8 @@ export class LiveDelivery implements OnApplicationBootstrap {
     const refusal: WatchRefusedMessage = { type: 'error', requestId, code: ErrorCode.FORBIDDEN, message: 'this request belongs to another user' };
     socket.emit('error', refusal);
     this.stopWatching(socket, requestId);
+    // The gateway's record of what this socket watches (see StreamGateway's SocketData).
+    (socket as Partial<Socket>).data?.watching?.delete(requestId);
   }
 
   private dropIfUnwatched(feed: RequestFeed): void {

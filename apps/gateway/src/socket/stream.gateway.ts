@@ -15,6 +15,7 @@ import {
   ErrorCode,
   FeedbackCommand,
   LeaveCommand,
+  REQUEST_ID_MESSAGE,
   REQUEST_ID_PATTERN,
   RejoinCommand,
   StartCommand,
@@ -88,7 +89,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const requestId = socket.handshake.query.requestId;
     if (requestId === undefined) return;
     if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) {
-      return this.refuseWatch(socket, String(requestId), ErrorCode.VALIDATION_FAILED, 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$');
+      return this.refuseWatch(socket, String(requestId), ErrorCode.VALIDATION_FAILED, REQUEST_ID_MESSAGE);
     }
     try {
       await this.oneJoinAtATime(socket, requestId, () => this.watch(socket, requestId, undefined));
