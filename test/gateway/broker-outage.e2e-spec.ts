@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { closeAll, connectAs, demoContext, newRequestId, newUser, startAgents, startGateway } from '../support/gateway-harness';
+import { connectAs, demoContext, newRequestId, newUser, withGatewayAndAgents } from '../support/gateway-harness';
 import { expectGapFree } from '../support/stream-client';
 
 const vhost = () => process.env.TEST_VHOST as string;
@@ -26,20 +25,12 @@ async function waitForReadiness(url: string, ready: boolean, timeoutMs = 20_000)
 }
 
 describe('while the broker is away', () => {
-  let gateway: INestApplication;
-  let agents: INestApplicationContext;
-  let url: string;
-
-  beforeAll(async () => {
-    ({ app: gateway, url } = await startGateway());
-    agents = await startAgents();
-  });
-  afterAll(async () => {
-    restoreBroker();
-    await closeAll(agents, gateway);
-  });
+  const running = withGatewayAndAgents();
+  // A safety net for a failure while the broker is away: the next test files need it back.
+  afterAll(restoreBroker);
 
   it('commands fail UNAVAILABLE without half-done work, readiness says so, and everything resumes when it is back', async () => {
+    const { url } = running;
     const client = await connectAs(url, newUser());
     await waitForReadiness(url, true);
 

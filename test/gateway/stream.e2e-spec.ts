@@ -1,22 +1,13 @@
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { closeAll, connectAs, demoContext, newRequestId, newUser, startAgents, startGateway } from '../support/gateway-harness';
+import { connectAs, demoContext, newRequestId, newUser, withGatewayAndAgents } from '../support/gateway-harness';
 import { expectGapFree, type StreamClient } from '../support/stream-client';
 
 describe('streaming a request to frontends', () => {
-  let gateway: INestApplication;
-  let agents: INestApplicationContext;
-  let url: string;
+  const running = withGatewayAndAgents();
   const clients: StreamClient[] = [];
-
-  beforeAll(async () => {
-    ({ app: gateway, url } = await startGateway());
-    agents = await startAgents();
-  });
   afterEach(() => clients.splice(0).forEach((c) => c.close()));
-  afterAll(() => closeAll(agents, gateway));
 
   async function connect(userId: string, requestId?: string): Promise<StreamClient> {
-    const client = await connectAs(url, userId, { requestId });
+    const client = await connectAs(running.url, userId, { requestId });
     clients.push(client);
     return client;
   }

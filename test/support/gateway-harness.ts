@@ -38,3 +38,17 @@ export async function startAgents(): Promise<INestApplicationContext> {
   await app.init();
   return app;
 }
+
+/**
+ * Runs a gateway and the demo agents for the enclosing describe block
+ * (beforeAll / afterAll). Read `url` inside tests, once they run.
+ */
+export function withGatewayAndAgents(): { readonly url: string } {
+  const running: { url: string; gateway?: INestApplication; agents?: INestApplicationContext } = { url: '' };
+  beforeAll(async () => {
+    const { app, url } = await startGateway();
+    Object.assign(running, { gateway: app, url, agents: await startAgents() });
+  });
+  afterAll(() => closeAll(running.agents, running.gateway));
+  return running;
+}
