@@ -89,6 +89,15 @@ describe('ingest of agent events', () => {
     expect(client.events(requestId).filter((m) => m.type === 'progress')).toHaveLength(2);
   });
 
+  it('records agent data with NUL and lone surrogates unchanged (valid JSON, not dead-lettered)', async () => {
+    const data = { stepOrder: 1, status: 'running', note: 'a\u0000b', lone: 'x\udc00y', nested: { z: 1, a: 2 } };
+    await broker.publishAgentEvent('executor.step.progress', { ...progress(1), data });
+    const message = await client.waitFor('progress', (m) => m.requestId === requestId);
+    expect(message.data).toEqual(data);
+    expect(Object.keys(message.data.nested)).toEqual(['z', 'a']);
+    expect(await broker.drainDeadLetters()).toHaveLength(0);
+  });
+
   it('records a burst of events for several requests gap-free, in publish order', async () => {
     const second = newRequestId();
     expect(await client.ack('start', { requestId: second, userQuery: 'two' })).toMatchObject({ ok: true });

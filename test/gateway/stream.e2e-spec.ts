@@ -158,6 +158,36 @@ describe('streaming a request to frontends', () => {
     expect((await client.ack('feedback', { requestId, questionId: question.questionId, answer: 'late' })).error.code).toBe('CONFLICT');
   });
 
+  it('commands on one socket are carried out in the order sent: a cancel right after start finds the request', async () => {
+    const requestId = newRequestId();
+    const client = await connect(newUser());
+    const [started, cancelled] = await Promise.all([
+      client.ack('start', { requestId, userQuery: 'start then cancel', context: demoContext({ steps: 10, stepDelayMs: 200 }) }),
+      client.ack('cancel', { requestId }),
+    ]);
+    expect(started).toMatchObject({ ok: true, status: 'queued' });
+    expect(cancelled).toEqual({ ok: true, status: 'cancelling' });
+    expect((await client.waitFor('request.completed', (m) => m.requestId === requestId, 3000)).status).toBe('cancelled');
+  });
+
+  it('text that Postgres jsonb would refuse (emoji cut by the demo, NUL, lone surrogates) is carried unchanged', async () => {
+    const requestId = newRequestId();
+    const client = await connect(newUser());
+    const context = { ...demoContext({ steps: 1, askAtStep: 1 }), note: 'nul\u0000here', lone: 'a\ud800b' };
+    const userQuery = `${'a'.repeat(38)}😀${'b'.repeat(10)}`;
+    expect(await client.ack('start', { requestId, userQuery, context })).toMatchObject({ ok: true });
+    const question = await client.waitFor('question', (m) => m.requestId === requestId);
+    expect(await client.ack('feedback', { requestId, questionId: question.questionId, answer: 'yes\u0000really' })).toEqual({ ok: true });
+    const done = await client.waitFor('request.completed', (m) => m.requestId === requestId);
+    expect(done.status).toBe('completed');
+    const answered = client.events(requestId).find((m) => m.type === 'progress' && (m.data as { answer?: string }).answer !== undefined);
+    expect((answered as unknown as { data: { answer: string } }).data.answer).toBe('yes\u0000really');
+    expect((await client.ack('start', { requestId: newRequestId(), userQuery: 'nul\u0000' })).error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [expect.objectContaining({ field: 'userQuery' })],
+    });
+  });
+
   it('failAtStep ends the run failed, with an error first', async () => {
     const requestId = newRequestId();
     const client = await connect(newUser());

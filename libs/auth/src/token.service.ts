@@ -22,7 +22,8 @@ export class TokenService {
       return null;
     }
     const { sub, roles = [] } = claims;
-    if (typeof sub !== 'string' || sub.length === 0) return null;
+    // The user id is stored as text (request owner): Postgres text cannot hold NUL.
+    if (typeof sub !== 'string' || sub.length === 0 || sub.includes('\u0000')) return null;
     if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) return null;
     return { userId: sub, roles, isAdmin: roles.includes(ADMIN_ROLE) };
   }

@@ -1,6 +1,7 @@
 import { IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { ANSWER_MAX_CHARS, USER_QUERY_MAX_CHARS } from './client-commands';
 import { REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-status';
+import { NoNulCharacters } from './validation';
 
 /** Names on the broker (PROTOCOL.md §2). Part of the contract: agents of other teams rely on them. */
 export const Exchanges = {
@@ -52,11 +53,13 @@ export class AgentEventBody {
 
   @IsString()
   @Length(1, 200)
+  @NoNulCharacters()
   agent!: string;
 
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @NoNulCharacters()
   eventId?: string;
 
   @IsObject()

@@ -1,7 +1,7 @@
 import { Equals, IsInt, IsObject, IsOptional, IsString, Length, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { ErrorBody } from './error-codes';
 import { REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, type RequestStatus } from './request-status';
-import { MaxJsonBytes } from './validation';
+import { MaxJsonBytes, NoNulCharacters } from './validation';
 
 export const USER_QUERY_MAX_CHARS = 10_000;
 export const ANSWER_MAX_CHARS = 10_000;
@@ -29,6 +29,7 @@ export class StartCommand extends RequestCommand {
 
   @IsString()
   @Length(1, USER_QUERY_MAX_CHARS)
+  @NoNulCharacters()
   userQuery!: string;
 
   // Absent is fine; null is not an object (IsOptional would let it through).

@@ -1,10 +1,15 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { registerDecorator, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
+import { Matches, registerDecorator, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
 import { CommandError, ErrorCode, type FieldError } from './error-codes';
 
 /** Bytes of the value as UTF-8 JSON: how PROTOCOL.md measures sizes. */
 export function jsonByteLength(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}
+
+/** Postgres text cannot hold NUL: strings stored as text columns refuse it up front. */
+export function NoNulCharacters(): PropertyDecorator {
+  return Matches(/^[^\u0000]*$/, { message: '$property must not contain NUL (\\u0000) characters' });
 }
 
 /** The value, serialised as UTF-8 JSON, takes at most `max` bytes. */

@@ -3,9 +3,9 @@ import type { EventDraft, RecordedFieldsByType, RecordedMessage, RecordedType } 
 type Fields = Record<string, unknown>;
 
 /**
- * Key order of each type's fields (PROTOCOL.md §1 tables). jsonb does not keep
- * key order, so a message read back from the log is rebuilt in this order, and
- * a live one is built the same way: both look alike on the wire.
+ * Key order of each type's fields (PROTOCOL.md §1 tables). A message read back
+ * from the log is rebuilt in this order, and a live one is built the same way:
+ * both look alike on the wire.
  */
 const FIELD_ORDER: { [T in RecordedType]: ReadonlyArray<keyof RecordedFieldsByType[T] & string> } = {
   progress: ['agent', 'step', 'status', 'data'],
@@ -42,7 +42,7 @@ export function messageOf(type: RecordedType, requestId: string, seq: number, ts
   return { type, requestId, seq, ts, ...orderedPayload } as RecordedMessage;
 }
 
-/** A message from a stored row, whose jsonb payload comes back in jsonb's own key order. */
+/** A message from a stored row. */
 export function toRecordedMessage(type: RecordedType, requestId: string, seq: number, recordedAt: Date, payload: Fields): RecordedMessage {
   return messageOf(type, requestId, seq, recordedAt.toISOString(), inFieldOrder(type, payload));
 }

@@ -21,7 +21,7 @@ export class RequestEventEntity {
   agent!: string | null;
 
   /** The message minus `type`, `requestId`, `seq`, `ts`. */
-  @Column({ name: 'payload', type: 'jsonb' })
+  @Column({ name: 'payload', type: 'json' })
   payload!: Record<string, unknown>;
 
   @Column({ name: 'recorded_at', type: 'timestamptz' })

@@ -73,7 +73,7 @@ export class RequestStore {
       const now = new Date();
       const inserted: unknown[] = await em.query(
         `INSERT INTO requests (id, owner, status, user_query, context, last_seq, projection, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5::jsonb, 0, $6::jsonb, $7, $7)
+         VALUES ($1, $2, $3, $4, $5::json, 0, $6::json, $7, $7)
          ON CONFLICT (id) DO NOTHING RETURNING id`,
         [requestId, owner, emptyProjection().status, userQuery, JSON.stringify(context), JSON.stringify(emptyProjection()), now],
       );
@@ -265,7 +265,7 @@ export class RequestStore {
 
     await em.query(
       `INSERT INTO request_events (request_id, seq, event_id, type, agent, payload, recorded_at)
-       SELECT e.request_id, e.seq, e.event_id, e.type, e.agent, e.payload::jsonb, $7
+       SELECT e.request_id, e.seq, e.event_id, e.type, e.agent, e.payload::json, $7
          FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
               AS e(request_id, seq, event_id, type, agent, payload)`,
       [columns.requestId, columns.seq, columns.eventId, columns.type, columns.agent, columns.payload, now],
@@ -273,7 +273,7 @@ export class RequestStore {
     const touched = [...after.values()];
     await em.query(
       `UPDATE requests AS r
-          SET last_seq = u.last_seq, status = u.status, projection = u.projection::jsonb, updated_at = $5
+          SET last_seq = u.last_seq, status = u.status, projection = u.projection::json, updated_at = $5
          FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS u(id, last_seq, status, projection)
         WHERE r.id = u.id`,
       [touched.map((r) => r.requestId), touched.map((r) => r.lastSeq), touched.map((r) => r.status), touched.map((r) => JSON.stringify(r.projection)), now],

@@ -22,13 +22,13 @@ export class RequestEntity {
   @Column({ name: 'user_query', type: 'text' })
   userQuery!: string;
 
-  @Column({ name: 'context', type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ name: 'context', type: 'json', default: () => "'{}'::json" })
   context!: Record<string, unknown>;
 
   @Column({ name: 'last_seq', type: 'integer', default: 0 })
   lastSeq!: number;
 
-  @Column({ name: 'projection', type: 'jsonb' })
+  @Column({ name: 'projection', type: 'json' })
   projection!: RequestProjection;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })

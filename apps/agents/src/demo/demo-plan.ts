@@ -33,7 +33,9 @@ const TOOLS: Array<{ tool: string; title: (topic: string) => string }> = [
 ];
 
 export function makePlan(userQuery: string, steps: number): PlanStep[] {
-  const topic = userQuery.length > 40 ? `${userQuery.slice(0, 39)}…` : userQuery;
+  // By code points: cutting UTF-16 units could split an emoji into a lone surrogate.
+  const chars = Array.from(userQuery);
+  const topic = chars.length > 40 ? `${chars.slice(0, 39).join('')}…` : userQuery;
   return Array.from({ length: steps }, (_, i) => {
     const { tool, title } = TOOLS[i % TOOLS.length];
     return { stepOrder: i + 1, stepId: `step-${i + 1}`, title: title(topic), tool };

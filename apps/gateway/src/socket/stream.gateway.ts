@@ -43,8 +43,8 @@ interface SocketData {
   limiter: CommandRateLimiter;
   /** Requests this socket watches (or is joining). */
   watching: Set<string>;
-  /** The join in progress per request: a second one waits for it (see `oneJoinAtATime`). */
-  joins: Map<string, Promise<unknown>>;
+  /** The last command taken from this socket: the next one starts when it ends. */
+  tail: Promise<unknown>;
 }
 type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -79,7 +79,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       data.principal = principal;
       data.limiter = new CommandRateLimiter(this.config.RATE_LIMIT_PER_SECOND);
       data.watching = new Set();
-      data.joins = new Map();
+      data.tail = Promise.resolve();
       next();
     });
     this.slowClientSweep = setInterval(() => this.dropSlowClients(), SLOW_CLIENT_SWEEP_MS).unref();
@@ -92,7 +92,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       return this.refuseWatch(socket, String(requestId), ErrorCode.VALIDATION_FAILED, REQUEST_ID_MESSAGE);
     }
     try {
-      await this.oneJoinAtATime(socket, requestId, () => this.watch(socket, requestId, undefined));
+      await this.inOrder(socket, () => this.watch(socket, requestId, undefined));
     } catch (error) {
       const { error: body } = toAckFailure(error);
       this.refuseWatch(socket, requestId, body.code, body.message);
@@ -112,7 +112,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     return this.handle(socket, async () => {
       const command = validatePayload(StartCommand, payload);
       const { requestId } = command;
-      return this.oneJoinAtATime(socket, requestId, () => this.startAndJoin(socket, command));
+      return this.startAndJoin(socket, command);
     });
   }
 
@@ -136,7 +136,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   rejoin(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<RejoinAck | AckFailure> {
     return this.handle(socket, async () => {
       const { requestId, lastSeq } = validatePayload(RejoinCommand, payload);
-      return { ok: true as const, seq: await this.oneJoinAtATime(socket, requestId, () => this.watch(socket, requestId, lastSeq)) };
+      return { ok: true as const, seq: await this.watch(socket, requestId, lastSeq) };
     });
   }
 
@@ -148,16 +148,28 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     });
   }
 
-  /** Rate limit, run, and turn any error into a failure ack (the one place per transport). */
+  /** Rate limit, run in order, and turn any error into a failure ack (the one place per transport). */
   private async handle<T>(socket: StreamSocket, run: () => Promise<T>): Promise<T | AckFailure> {
     if (!socket.data.limiter.tryTake()) {
       return { ok: false, error: { code: ErrorCode.RATE_LIMITED, message: `more than ${this.config.RATE_LIMIT_PER_SECOND} commands per second` } };
     }
     try {
-      return await run();
+      return await this.inOrder(socket, run);
     } catch (error) {
       return toAckFailure(error);
     }
+  }
+
+  /**
+   * A socket's commands (and its handshake watch) are carried out one after
+   * the other, in the order sent: a `cancel` emitted right after `start`
+   * must find the request, and two overlapping rejoins must each get their
+   * own `state`. Other sockets are not held up.
+   */
+  private inOrder<T>(socket: StreamSocket, run: () => Promise<T>): Promise<T> {
+    const mine = socket.data.tail.catch(() => undefined).then(run);
+    socket.data.tail = mine;
+    return mine;
   }
 
   /** Start, having joined before the first event is recorded so the starter sees every seq from 1. */
@@ -172,23 +184,6 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     } catch (error) {
       if (!alreadyWatching) this.stopWatching(socket, requestId);
       throw error;
-    }
-  }
-
-  /**
-   * Joins of one request on one socket run one after the other: two
-   * overlapping rejoins would otherwise share one sync and one of them would
-   * send no `state`.
-   */
-  private async oneJoinAtATime<T>(socket: StreamSocket, requestId: string, join: () => Promise<T>): Promise<T> {
-    const { joins } = socket.data;
-    const running = joins.get(requestId) ?? Promise.resolve();
-    const mine = running.catch(() => undefined).then(join);
-    joins.set(requestId, mine);
-    try {
-      return await mine;
-    } finally {
-      if (joins.get(requestId) === mine) joins.delete(requestId);
     }
   }
 

@@ -4,6 +4,9 @@ export class InitialSchema1764200000000 implements MigrationInterface {
   // Explicit: a minifying build would otherwise rename the class, and TypeORM reads the timestamp from the name.
   name = 'InitialSchema1764200000000';
 
+  // Documents are `json`, not `jsonb`: json keeps the text as sent, so an agent's
+  // data with "\u0000" or a lone surrogate (valid JSON, refused by jsonb) is
+  // recorded unchanged, key order included. Nothing queries inside them.
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
       CREATE TABLE requests (
@@ -11,9 +14,9 @@ export class InitialSchema1764200000000 implements MigrationInterface {
         owner       text        NOT NULL,
         status      text        NOT NULL,
         user_query  text        NOT NULL,
-        context     jsonb       NOT NULL DEFAULT '{}'::jsonb,
+        context     json        NOT NULL DEFAULT '{}'::json,
         last_seq    integer     NOT NULL DEFAULT 0 CHECK (last_seq >= 0),
-        projection  jsonb       NOT NULL,
+        projection  json        NOT NULL,
         created_at  timestamptz NOT NULL DEFAULT now(),
         updated_at  timestamptz NOT NULL DEFAULT now()
       )`);
@@ -28,7 +31,7 @@ export class InitialSchema1764200000000 implements MigrationInterface {
         event_id    text        NOT NULL,
         type        text        NOT NULL,
         agent       text        NULL,
-        payload     jsonb       NOT NULL,
+        payload     json        NOT NULL,
         recorded_at timestamptz NOT NULL,
         CONSTRAINT request_events_pkey PRIMARY KEY (request_id, seq),
         CONSTRAINT request_events_request_id_event_id_key UNIQUE (request_id, event_id)
