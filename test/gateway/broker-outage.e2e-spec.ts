@@ -29,6 +29,34 @@ describe('while the broker is away', () => {
   // A safety net for a failure while the broker is away: the next test files need it back.
   afterAll(restoreBroker);
 
+  it('an answer refused while the broker is away leaves the question open: its retry goes through', async () => {
+    const { url } = running;
+    const client = await connectAs(url, newUser());
+    await waitForReadiness(url, true);
+    const requestId = newRequestId();
+    await client.ack('start', { requestId, userQuery: 'ask across an outage', context: demoContext({ steps: 2, askAtStep: 1 }) });
+    const question = await client.waitFor('question', (m) => m.requestId === requestId);
+
+    breakBroker();
+    await waitForReadiness(url, false);
+    const answer = { requestId, questionId: question.questionId, answer: 'go ahead' };
+    expect((await client.ack('feedback', answer)).error.code).toBe('UNAVAILABLE');
+    restoreBroker();
+    await waitForReadiness(url, true);
+
+    const deadline = Date.now() + 15_000;
+    let reply = await client.ack('feedback', answer);
+    while (!reply.ok && reply.error.code === 'UNAVAILABLE' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      reply = await client.ack('feedback', answer);
+    }
+    expect(reply).toEqual({ ok: true });
+    const done = await client.waitFor('request.completed', (m) => m.requestId === requestId, 15_000);
+    expect(done.status).toBe('completed');
+    expectGapFree(client.seqs(requestId));
+    client.close();
+  }, 60_000);
+
   it('commands fail UNAVAILABLE without half-done work, readiness says so, and everything resumes when it is back', async () => {
     const { url } = running;
     const client = await connectAs(url, newUser());

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { MAX_ID_CHARS } from '@app/contracts';
 import { JwtService } from '@nestjs/jwt';
 import { ADMIN_ROLE, type Principal } from './principal';
 
@@ -22,8 +23,8 @@ export class TokenService {
       return null;
     }
     const { sub, roles = [] } = claims;
-    // The user id is stored as text (request owner): Postgres text cannot hold NUL.
-    if (typeof sub !== 'string' || sub.length === 0 || sub.includes('\u0000')) return null;
+    // The user id becomes the request's owner: as long as the agents accept it, and no NUL (Postgres text).
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_ID_CHARS || sub.includes('\u0000')) return null;
     if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) return null;
     return { userId: sub, roles, isAdmin: roles.includes(ADMIN_ROLE) };
   }

@@ -1,6 +1,6 @@
 import { AGENT_EVENT_FIELDS, AgentEventBody, AgentEventTypes } from './amqp';
 import { CommandError } from './error-codes';
-import { FINAL_STATUSES, STEP_STATUSES, type FinalStatus, type StepStatus } from './request-status';
+import { FINAL_STATUSES, MAX_ID_CHARS, STEP_STATUSES, type FinalStatus, type StepStatus } from './request-status';
 import type { EventDraft } from './server-messages';
 import { validateKnownFields } from './validation';
 
@@ -16,9 +16,10 @@ function optionalNumber(data: Record<string, unknown>, key: string): number | un
   return value;
 }
 
-function requiredString(data: Record<string, unknown>, key: string): string {
+function requiredString(data: Record<string, unknown>, key: string, maxChars = Infinity): string {
   const value = data[key];
   if (typeof value !== 'string' || value.length === 0) throw new UnusableEventError(`data.${key} must be a non-empty string`);
+  if (value.length > maxChars) throw new UnusableEventError(`data.${key} must be at most ${maxChars} characters`);
   return value;
 }
 
@@ -64,7 +65,8 @@ export function mapAgentEvent(raw: unknown, fallbackEventId: string): EventDraft
         ...base,
         type: 'question',
         agent,
-        questionId: requiredString(data, 'questionId'),
+        // A longer id could never be answered: feedback's questionId has the same limit.
+        questionId: requiredString(data, 'questionId', MAX_ID_CHARS),
         prompt: requiredString(data, 'prompt'),
         ...(options === undefined ? {} : { options: options as string[] }),
       };

@@ -1,6 +1,6 @@
 import { IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { ANSWER_MAX_CHARS, USER_QUERY_MAX_CHARS } from './client-commands';
-import { REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-status';
+import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-status';
 import { NoNulCharacters } from './validation';
 
 /** Names on the broker (PROTOCOL.md §2). Part of the contract: agents of other teams rely on them. */
@@ -44,7 +44,7 @@ export const AgentEventTypes = {
 /** The envelope of every body on `agent.events`; `data` is checked per type by `mapAgentEvent`. */
 export class AgentEventBody {
   @IsString()
-  @Length(1, 200)
+  @Length(1, MAX_ID_CHARS)
   type!: string;
 
   @IsString()
@@ -52,13 +52,13 @@ export class AgentEventBody {
   requestId!: string;
 
   @IsString()
-  @Length(1, 200)
+  @Length(1, MAX_ID_CHARS)
   @NoNulCharacters()
   agent!: string;
 
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Length(1, MAX_ID_CHARS)
   @NoNulCharacters()
   eventId?: string;
 
@@ -79,7 +79,7 @@ export class StartRequestCommand {
   @IsOptional() @IsObject()
   context!: Record<string, unknown>;
 
-  @IsString() @Length(1, 200)
+  @IsString() @Length(1, MAX_ID_CHARS)
   owner!: string;
 }
 
@@ -94,7 +94,7 @@ export class FeedbackRequestCommand {
   @IsString() @Matches(REQUEST_ID_PATTERN, { message: REQUEST_ID_MESSAGE })
   requestId!: string;
 
-  @IsString() @Length(1, 200)
+  @IsString() @Length(1, MAX_ID_CHARS)
   questionId!: string;
 
   @IsString() @MaxLength(ANSWER_MAX_CHARS)

@@ -1,6 +1,6 @@
 import { Equals, IsInt, IsObject, IsOptional, IsString, Length, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { ErrorBody } from './error-codes';
-import { REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, type RequestStatus } from './request-status';
+import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, type RequestStatus } from './request-status';
 import { MaxJsonBytes, NoNulCharacters } from './validation';
 
 export const USER_QUERY_MAX_CHARS = 10_000;
@@ -47,7 +47,7 @@ export class FeedbackCommand extends RequestCommand {
   @commandType('feedback') type?: 'feedback';
 
   @IsString()
-  @Length(1, 200)
+  @Length(1, MAX_ID_CHARS)
   questionId!: string;
 
   @IsString()

@@ -25,4 +25,7 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 
 /** Request ids as PROTOCOL.md §1 allows them. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** Longest user id, agent name, event id or question id: they travel in every message. */
+export const MAX_ID_CHARS = 200;
+
 export const REQUEST_ID_MESSAGE = 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';

@@ -13,6 +13,11 @@ export interface ConsumerSpec {
   bindings: Array<{ exchange: string; routingKey: string }>;
   /** Unacked messages in flight on this consumer's own channel. */
   prefetch: number;
+  /**
+   * Called each time the consumer is attached, the first time and after every
+   * reconnect: what was published meanwhile to a per-process queue is gone.
+   */
+  onAttached?: () => void;
 }
 
 /** Gets each delivery with the channel it came on, to ack or nack it. */
@@ -47,6 +52,7 @@ export class BrokerConsumer implements BeforeApplicationShutdown {
           if (message) handler(message, channel);
         });
         this.logger.log(`consuming ${queue} (${spec.name})`);
+        spec.onAttached?.();
       },
     });
     this.channels.push(wrapper);

@@ -87,10 +87,17 @@ export class RequestStore {
 
   /**
    * Locks the request, lets `decide` look at it and records what it returns.
-   * null when there is no such request. An error thrown by `decide` rolls back
-   * and reaches the caller as it was.
+   * null when there is no such request. An error thrown by `decide` or by
+   * `beforeCommit` rolls back and reaches the caller as it was.
+   * `beforeCommit` runs while the row is still locked: whatever it sets off
+   * (a message to the agents) cannot be recorded ahead of these events, and
+   * when it fails nothing was recorded, so the caller may retry.
    */
-  async transition(requestId: string, decide: (request: RequestRecord) => EventDraft[]): Promise<TransitionResult | null> {
+  async transition(
+    requestId: string,
+    decide: (request: RequestRecord) => EventDraft[],
+    beforeCommit?: (request: RequestRecord, recorded: RecordedMessage[]) => Promise<void>,
+  ): Promise<TransitionResult | null> {
     return this.dataSource.transaction(async (em) => {
       const [row] = await this.lock(em, [requestId]);
       if (!row) return null;
@@ -98,6 +105,7 @@ export class RequestStore {
       const drafts = decide(structuredClone(row));
       assertFor(requestId, drafts);
       const { recorded } = await this.record(em, [row], drafts, new Date());
+      await beforeCommit?.(row, recorded);
       return { request: row, recorded };
     });
   }

@@ -1,1 +1,1 @@
-export { RequestCommands } from './request-commands';
+export { forbidden, RequestCommands } from './request-commands';

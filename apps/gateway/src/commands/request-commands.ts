@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   CommandError,
   CommandRoutingKeys,
@@ -10,6 +10,7 @@ import {
   type EventDraft,
   type FeedbackCommand,
   type FeedbackRequestCommand,
+  type RecordedMessage,
   type RequestStatus,
   type StartCommand,
   type StartRequestCommand,
@@ -24,17 +25,20 @@ function statusEvent(requestId: string, fields: StatusFields): EventDraft {
   return { type: 'status', requestId, eventId: `gateway:${randomUUID()}`, ...fields };
 }
 
-const forbidden = () => new CommandError(ErrorCode.FORBIDDEN, 'this request belongs to another user');
+/** The caller is neither the owner nor an admin. */
+export const forbidden = () => new CommandError(ErrorCode.FORBIDDEN, 'this request belongs to another user');
 const notFound = (what = 'no such request') => new CommandError(ErrorCode.NOT_FOUND, what);
 
 /**
  * What `start`, `cancel` and `feedback` do, for sockets and HTTP alike.
  * Each records its status change through the store (same log, same `seq`)
- * before telling the agents, and checks the broker first so a command is
- * refused whole rather than half-done.
+ * and tells the agents so that a failure leaves nothing half-done: the
+ * client gets UNAVAILABLE and may retry.
  */
 @Injectable()
 export class RequestCommands {
+  private readonly logger = new Logger(RequestCommands.name);
+
   constructor(
     private readonly store: RequestStore,
     private readonly broker: BrokerPublisher,
@@ -42,6 +46,7 @@ export class RequestCommands {
   ) {}
 
   async start(principal: Principal, command: StartCommand): Promise<{ created: boolean; request: RequestRecord }> {
+    // Refused at once while the broker is away: nothing is recorded.
     this.requireBroker();
     const { requestId, userQuery, context = {} } = command;
     const owner = principal.userId;
@@ -53,52 +58,67 @@ export class RequestCommands {
       if (request.owner !== owner) throw new CommandError(ErrorCode.CONFLICT, 'this request id belongs to another user');
       return { created, request };
     }
+    // The row must be committed before the agents hear of it (their first event
+    // needs it), so a failed hand-over is undone rather than rolled back; the
+    // `queued` event is fanned out only after it, so no watcher saw it.
     try {
-      await this.recorded.publish(recorded);
       const start: StartRequestCommand = { requestId, userQuery, context, owner };
       await this.broker.publish(Exchanges.agentCommands, CommandRoutingKeys.start, start);
     } catch (error) {
-      // The agents never heard of it: undo, so that a retry starts it for real.
       await this.store.deleteRequest(requestId);
       throw error;
     }
+    await this.fanOut(recorded);
     return { created, request: { ...request, status: 'queued' } };
   }
 
   /** Returns `cancelling`, or the final status when the request already ended. */
   async cancel(principal: Principal, requestId: string): Promise<RequestStatus> {
-    this.requireBroker();
-    const result = await this.store.transition(requestId, (request) => {
-      if (!mayAccess(principal, request.owner)) throw forbidden();
-      if (isFinalStatus(request.status) || request.status === 'cancelling') return [];
-      return [statusEvent(requestId, { status: 'cancelling', reason: `cancelled by ${principal.userId}` })];
-    });
+    const result = await this.store.transition(
+      requestId,
+      (request) => {
+        if (!mayAccess(principal, request.owner)) throw forbidden();
+        if (isFinalStatus(request.status)) return [];
+        this.requireBroker();
+        // A repeated cancel records nothing but is sent again: it reaches the agents after a lost publish.
+        return request.status === 'cancelling' ? [] : [statusEvent(requestId, { status: 'cancelling', reason: `cancelled by ${principal.userId}` })];
+      },
+      async (request) => {
+        if (isFinalStatus(request.status)) return;
+        const cancel: CancelRequestCommand = { requestId };
+        await this.broker.publish(Exchanges.agentCommands, CommandRoutingKeys.cancel, cancel);
+      },
+    );
     if (!result) throw notFound();
     if (isFinalStatus(result.request.status)) return result.request.status;
-    await this.recorded.publish(result.recorded);
-    // Sent again on a repeated cancel: a retry after a lost publish still reaches the agents.
-    const cancel: CancelRequestCommand = { requestId };
-    await this.broker.publish(Exchanges.agentCommands, CommandRoutingKeys.cancel, cancel);
+    await this.fanOut(result.recorded);
     return 'cancelling';
   }
 
   async feedback(principal: Principal, command: FeedbackCommand): Promise<void> {
-    this.requireBroker();
     const { requestId, questionId, answer } = command;
-    const result = await this.store.transition(requestId, (request) => {
-      if (!mayAccess(principal, request.owner)) throw forbidden();
-      if (isFinalStatus(request.status)) throw new CommandError(ErrorCode.CONFLICT, `the request has already ${request.status}`);
-      const { askedQuestionIds, pendingQuestions } = request.projection;
-      if (!askedQuestionIds.includes(questionId)) throw notFound('no such question on this request');
-      if (!pendingQuestions.some((q) => q.questionId === questionId)) throw new CommandError(ErrorCode.CONFLICT, 'this question was already answered');
-      // An answer during a cancel must not make the request look as if it runs again.
-      const status = request.status === 'cancelling' ? 'cancelling' : 'running';
-      return [statusEvent(requestId, { status, reason: 'question answered', questionId })];
-    });
+    const result = await this.store.transition(
+      requestId,
+      (request) => {
+        if (!mayAccess(principal, request.owner)) throw forbidden();
+        if (isFinalStatus(request.status)) throw new CommandError(ErrorCode.CONFLICT, `the request has already ${request.status}`);
+        const { askedQuestionIds, pendingQuestions } = request.projection;
+        if (!askedQuestionIds.includes(questionId)) throw notFound('no such question on this request');
+        if (!pendingQuestions.some((q) => q.questionId === questionId)) throw new CommandError(ErrorCode.CONFLICT, 'this question was already answered');
+        this.requireBroker();
+        // An answer during a cancel must not make the request look as if it runs again.
+        const status = request.status === 'cancelling' ? 'cancelling' : 'running';
+        return [statusEvent(requestId, { status, reason: 'question answered', questionId })];
+      },
+      async () => {
+        // Sent while the row is locked: the agent's next event is recorded after this answer,
+        // and when the publish fails the question stays open for a retry.
+        const feedback: FeedbackRequestCommand = { requestId, questionId, answer };
+        await this.broker.publish(Exchanges.agentCommands, CommandRoutingKeys.feedback, feedback);
+      },
+    );
     if (!result) throw notFound();
-    await this.recorded.publish(result.recorded);
-    const feedback: FeedbackRequestCommand = { requestId, questionId, answer };
-    await this.broker.publish(Exchanges.agentCommands, CommandRoutingKeys.feedback, feedback);
+    await this.fanOut(result.recorded);
   }
 
   /** Owner check for watching: null when the request does not exist (yet). */
@@ -106,8 +126,19 @@ export class RequestCommands {
     return (await this.store.findRequest(requestId))?.owner ?? null;
   }
 
+  /**
+   * The command is done once recorded and handed to the agents; a watcher
+   * that misses this fan-out gets the events from the log (gap repair, rejoin).
+   */
+  private async fanOut(recorded: RecordedMessage[]): Promise<void> {
+    try {
+      await this.recorded.publish(recorded);
+    } catch (error) {
+      this.logger.warn(`fan-out of ${recorded.length} recorded event(s) failed: ${(error as Error).message}`);
+    }
+  }
+
   private requireBroker(): void {
     if (!this.broker.connected) throw new BrokerUnavailableError('the message broker is not connected');
   }
 }
-

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Server, Socket } from 'socket.io';
-import { ErrorCode, Exchanges, type RecordedBatch, type RecordedMessage, type WatchRefusedMessage } from '@app/contracts';
+import { Exchanges, type RecordedBatch, type RecordedMessage } from '@app/contracts';
 import { BrokerConsumer, settle } from '@app/messaging';
 import { RequestStore } from '@app/persistence';
 import { roomOf, type WatcherSocket } from './delivery-ports';
@@ -15,14 +15,17 @@ export class LiveDelivery implements OnApplicationBootstrap {
   private readonly logger = new Logger(LiveDelivery.name);
   private readonly feeds = new Map<string, RequestFeed>();
   private server: Server | undefined;
+  private onRefused: (socket: WatcherSocket, requestId: string) => void = () => undefined;
 
   constructor(
     private readonly consumer: BrokerConsumer,
     private readonly store: RequestStore,
   ) {}
 
-  attach(server: Server): void {
+  /** `onRefused`: a socket that watched an id before it existed, now created by someone it may not watch. */
+  attach(server: Server, onRefused: (socket: WatcherSocket, requestId: string) => void): void {
     this.server = server;
+    this.onRefused = onRefused;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -32,6 +35,8 @@ export class LiveDelivery implements OnApplicationBootstrap {
         queueOptions: { exclusive: true, autoDelete: true, durable: false },
         bindings: [{ exchange: Exchanges.recorded, routingKey: '' }],
         prefetch: 200,
+        // Events fanned out while this instance had no queue never reach it: read them from the log.
+        onAttached: () => this.feeds.forEach((feed) => feed.catchUpFromLog()),
       },
       (message, channel) => {
         try {
@@ -50,6 +55,8 @@ export class LiveDelivery implements OnApplicationBootstrap {
   }
 
   completeSync(socket: Socket, requestId: string, floor: number, options?: Parameters<RequestFeed['completeSync']>[2]): void {
+    // Gone while its snapshot was read: handleDisconnect already ran, so forget it here.
+    if (!socket.connected) return this.stopWatching(socket, requestId);
     this.feeds.get(requestId)?.completeSync(socket, floor, options);
   }
 
@@ -82,20 +89,13 @@ export class LiveDelivery implements OnApplicationBootstrap {
         requestId,
         { broadcast: (room, message) => this.server?.to(room).emit(message.type, message) },
         this.store,
-        (socket) => this.refuse(socket, requestId),
+        (socket) => this.onRefused(socket, requestId),
         (error) => this.logger.warn(`reading the log for ${requestId} failed: ${error.message}`),
+        (socket) => (socket as Socket).conn?.close(true),
       );
       this.feeds.set(requestId, feed);
     }
     return feed;
-  }
-
-  private refuse(socket: WatcherSocket, requestId: string): void {
-    const refusal: WatchRefusedMessage = { type: 'error', requestId, code: ErrorCode.FORBIDDEN, message: 'this request belongs to another user' };
-    socket.emit('error', refusal);
-    this.stopWatching(socket, requestId);
-    // The gateway's record of what this socket watches (see StreamGateway's SocketData).
-    (socket as Partial<Socket>).data?.watching?.delete(requestId);
   }
 
   private dropIfUnwatched(feed: RequestFeed): void {

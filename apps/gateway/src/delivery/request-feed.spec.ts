@@ -590,6 +590,38 @@ describe('RequestFeed: a frontend never misses, duplicates or reorders an event'
       expect(c.joins).toBe(1);
     });
 
+    it('after the fan-out queue was re-created, catchUpFromLog delivers what was published meanwhile', async () => {
+      const { feed, starter, fanOut, log } = setup();
+      const a = starter('a');
+      fanOut(1, 2, 3);
+      log.record(4, 5); // recorded and fanned out while this instance had no queue
+      await feed.catchUpFromLog();
+      expect(a.seen).toEqual(range(1, 5));
+      fanOut(6);
+      expect(a.seen).toEqual(range(1, 6));
+    });
+
+    it('a socket that cannot be caught up from the log is dropped, not sent a gap', async () => {
+      const io = new FakeRoomBroadcaster();
+      const log = new FakeLog();
+      const lost: WatcherSocket[] = [];
+      const feed = new RequestFeed(REQUEST_ID, io, log, () => undefined, () => undefined, (socket) => lost.push(socket));
+      const a = new FakeSocket('a', io);
+      feed.beginSync(a);
+      feed.completeSync(a, 0);
+      log.record(1, 2, 3);
+      feed.accept(events(1, 2, 3));
+      const late = new FakeSocket('late', io);
+      feed.beginSync(late);
+      jest.spyOn(log, 'listEvents').mockRejectedValue(new Error('database gone'));
+      feed.completeSync(late, 1); // behind the room: needs 2..3 from the log, which fails every time
+      await jest.advanceTimersByTimeAsync(GAP_REPAIR_DELAY_MS * 60);
+      expect(lost).toEqual([late]);
+      feed.accept(events(4));
+      expect(late.live).toEqual([]);
+      expect(a.seen).toEqual(range(1, 4));
+    });
+
     it('a failed log read during gap repair is reported and retried, never thrown', async () => {
       const io = new FakeRoomBroadcaster();
       const log = new FakeLog();

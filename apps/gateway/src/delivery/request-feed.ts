@@ -41,6 +41,8 @@ export class RequestFeed {
     private readonly log: EventLogReader,
     private readonly onRefused: (socket: WatcherSocket) => void,
     private readonly onError: (error: Error) => void = () => undefined,
+    /** A socket that cannot be brought in step without a gap: close it, its client rejoins. */
+    private readonly onLost: (socket: WatcherSocket) => void = () => undefined,
   ) {
     this.room = roomOf(requestId);
   }
@@ -169,8 +171,13 @@ export class RequestFeed {
       }
       await new Promise((resolve) => setTimeout(resolve, GAP_REPAIR_DELAY_MS));
     }
-    if (watcher.floor < target) this.onError(new Error(`request ${this.requestId}: seq ${watcher.floor + 1}..${target} not in the log`));
-    if (this.syncing.get(watcher.socket.id) !== watcher || !this.flush(watcher)) return;
+    if (this.syncing.get(watcher.socket.id) !== watcher) return;
+    if (watcher.floor < target) {
+      this.onError(new Error(`request ${this.requestId}: seq ${watcher.floor + 1}..${target} could not be read from the log`));
+      this.syncing.delete(watcher.socket.id);
+      return this.onLost(watcher.socket);
+    }
+    if (!this.flush(watcher)) return;
     this.bringInStep(watcher);
   }
 
@@ -182,9 +189,20 @@ export class RequestFeed {
   private async repair(): Promise<void> {
     this.repairTimer = undefined;
     if (this.lastSeq === undefined || this.pending.size === 0) return;
-    const missingUpTo = Math.min(...this.pending.keys()) - 1;
+    await this.readLog(Math.min(...this.pending.keys()) - this.lastSeq - 1);
+  }
+
+  /**
+   * Reads whatever the log has past what the room got: after the fan-out
+   * queue was re-created, the events published in between are only there.
+   */
+  async catchUpFromLog(): Promise<void> {
+    if (this.lastSeq !== undefined) await this.readLog(LOG_READ_BATCH);
+  }
+
+  private async readLog(limit: number): Promise<void> {
     try {
-      this.accept(await this.log.listEvents(this.requestId, this.lastSeq, Math.min(missingUpTo - this.lastSeq, LOG_READ_BATCH)));
+      this.accept(await this.log.listEvents(this.requestId, this.lastSeq ?? 0, Math.min(limit, LOG_READ_BATCH)));
     } catch (error) {
       this.onError(error as Error);
     } finally {

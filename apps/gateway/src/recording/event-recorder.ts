@@ -15,6 +15,8 @@ const RETRY_DELAY_MS = 1000;
 interface Delivery {
   message: ConsumeMessage;
   channel: Channel;
+  /** For an event without eventId: fixed per delivery, so a retried batch does not record it twice. */
+  fallbackEventId: string;
 }
 interface Usable extends Delivery {
   draft: EventDraft;
@@ -57,7 +59,7 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
         prefetch: PREFETCH,
       },
       (message, channel) => {
-        this.waiting.push({ message, channel });
+        this.waiting.push({ message, channel, fallbackEventId: message.properties.messageId ?? randomUUID() });
         this.scheduleFlush();
       },
     );
@@ -106,7 +108,7 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
     for (const delivery of batch) {
       try {
         const body: unknown = JSON.parse(delivery.message.content.toString('utf8'));
-        usable.push({ ...delivery, draft: mapAgentEvent(body, delivery.message.properties.messageId ?? randomUUID()) });
+        usable.push({ ...delivery, draft: mapAgentEvent(body, delivery.fallbackEventId) });
       } catch (error) {
         const reason = error instanceof UnusableEventError ? error.message : 'body is not valid UTF-8 JSON';
         unusable.push({ ...delivery, reason });
@@ -141,6 +143,7 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
           merged.duplicates.push(...one.duplicates);
           one.unknownRequestIds.forEach((id) => merged.unknownRequestIds.add(id));
         } catch (single) {
+          await this.store.ping(); // the database went away meanwhile: retry the whole batch, lose nothing
           usable.splice(usable.indexOf(u), 1);
           unusable.push({ ...u, reason: `database refused the event: ${(single as Error).message}` });
         }

@@ -33,7 +33,7 @@ import {
 import { mayAccess, TokenService, type Principal } from '@app/auth';
 import { AppConfig } from '@app/config';
 import { RequestStore } from '@app/persistence';
-import { RequestCommands } from '../commands';
+import { forbidden, RequestCommands } from '../commands';
 import { LiveDelivery } from '../delivery';
 import { toAckFailure } from './ack';
 import { CommandRateLimiter } from './command-rate-limiter';
@@ -49,6 +49,8 @@ interface SocketData {
 type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const SLOW_CLIENT_SWEEP_MS = 1000;
+/** Each watched request costs memory until the socket leaves it. */
+const MAX_WATCHED_PER_SOCKET = 1000;
 
 /**
  * The Socket.IO face of PROTOCOL.md §1. Authentication happens in a
@@ -71,7 +73,11 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   afterInit(server: Server): void {
     this.server = server;
-    this.delivery.attach(server);
+    this.delivery.attach(server, (socket, requestId) => {
+      this.stopWatching(socket as StreamSocket, requestId);
+      const { code, message } = forbidden();
+      this.refuseWatch(socket as StreamSocket, requestId, code, message);
+    });
     server.use((socket, next) => {
       const principal = this.tokens.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token);
       if (!principal) return next(new Error('unauthorized'));
@@ -110,9 +116,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   @SubscribeMessage('start')
   start(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<StartAck | AckFailure> {
     return this.handle(socket, async () => {
-      const command = validatePayload(StartCommand, payload);
-      const { requestId } = command;
-      return this.startAndJoin(socket, command);
+      return this.startAndJoin(socket, validatePayload(StartCommand, payload));
     });
   }
 
@@ -213,10 +217,15 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   private async assertMayWatch(principal: Principal, requestId: string): Promise<void> {
     const owner = await this.commands.ownerOf(requestId);
-    if (owner !== null && !mayAccess(principal, owner)) throw new CommandError(ErrorCode.FORBIDDEN, 'this request belongs to another user');
+    if (owner !== null && !mayAccess(principal, owner)) throw forbidden();
   }
 
   private beginWatching(socket: StreamSocket, requestId: string): void {
+    // A command queued behind others may run after its socket is gone: watch nothing for it.
+    if (!socket.connected) throw new CommandError(ErrorCode.UNAVAILABLE, 'the connection closed');
+    if (!socket.data.watching.has(requestId) && socket.data.watching.size >= MAX_WATCHED_PER_SOCKET) {
+      throw new CommandError(ErrorCode.RATE_LIMITED, `a connection may watch at most ${MAX_WATCHED_PER_SOCKET} requests; leave some first`);
+    }
     socket.data.watching.add(requestId);
     this.delivery.beginSync(socket, requestId);
   }
@@ -238,7 +247,9 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       const queued = (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
       if (queued > this.config.SLOW_CLIENT_MAX_QUEUED) {
         this.logger.warn(`dropping slow client ${socket.id} (${queued} messages queued)`);
-        socket.disconnect(true);
+        // Discard the backlog and close the transport: a server-side disconnect would first
+        // wait for the backlog to drain and would tell the client not to reconnect.
+        socket.conn.close(true);
       }
     }
   }
