@@ -1,5 +1,4 @@
 import {
-  AGENT_COMMAND_FIELDS,
   StartRequestCommand,
   validateKnownFields,
   type CancelRequestCommand,
@@ -20,7 +19,7 @@ export function parseCommand<T extends Body>(dto: new () => T, content: Buffer):
   } catch {
     throw new Error('body is not JSON');
   }
-  const body = validateKnownFields(dto, raw, AGENT_COMMAND_FIELDS.get(dto) ?? []);
+  const body = validateKnownFields(dto, raw);
   if (body instanceof StartRequestCommand) body.context ??= {};
   return body;
 }

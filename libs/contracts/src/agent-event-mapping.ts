@@ -1,4 +1,4 @@
-import { AGENT_EVENT_FIELDS, AgentEventBody, AgentEventTypes } from './amqp';
+import { AgentEventBody, AgentEventTypes } from './amqp';
 import { CommandError } from './error-codes';
 import { FINAL_STATUSES, MAX_ID_CHARS, STEP_STATUSES, type FinalStatus, type StepStatus } from './request-status';
 import type { EventDraft } from './server-messages';
@@ -40,7 +40,7 @@ export function mapAgentEvent(raw: unknown, fallbackEventId: string): EventDraft
   let body: AgentEventBody;
   try {
     // Unknown top-level fields are tolerated: agents of other teams may add tracing fields.
-    body = validateKnownFields(AgentEventBody, raw, AGENT_EVENT_FIELDS);
+    body = validateKnownFields(AgentEventBody, raw);
   } catch (error) {
     const reason = error instanceof CommandError ? (error.details ?? []).map((d) => d.reasons.join('; ')).join('; ') : String(error);
     throw new UnusableEventError(reason || 'body must be a JSON object');

@@ -66,8 +66,6 @@ export class AgentEventBody {
   data!: Record<string, unknown>;
 }
 
-export const AGENT_EVENT_FIELDS = ['type', 'requestId', 'agent', 'eventId', 'data'] as const;
-
 /** `request.start` on `agent.commands`. */
 export class StartRequestCommand {
   @IsString() @Matches(REQUEST_ID_PATTERN, { message: REQUEST_ID_MESSAGE })
@@ -100,10 +98,3 @@ export class FeedbackRequestCommand {
   @IsString() @MaxLength(ANSWER_MAX_CHARS)
   answer!: string;
 }
-
-/** The fields of each `agent.commands` body; others are dropped by consumers, not refused. */
-export const AGENT_COMMAND_FIELDS = new Map<new () => object, readonly string[]>([
-  [StartRequestCommand, ['requestId', 'userQuery', 'context', 'owner']],
-  [CancelRequestCommand, ['requestId']],
-  [FeedbackRequestCommand, ['requestId', 'questionId', 'answer']],
-]);

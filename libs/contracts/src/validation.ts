@@ -34,31 +34,27 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
 }
 
 /**
- * Like `validatePayload`, but fields other than `known` are dropped rather
- * than refused: for broker bodies, where a newer producer may add fields
- * (tracing, say) without breaking older consumers.
+ * Like `validatePayload`, but fields the DTO does not declare are dropped
+ * rather than refused: for broker bodies, where a newer producer may add
+ * fields (tracing, say) without breaking older consumers.
  */
-export function validateKnownFields<T extends object>(dto: ClassConstructor<T>, payload: unknown, known: readonly string[]): T {
-  const kept =
-    payload !== null && typeof payload === 'object' && !Array.isArray(payload)
-      ? Object.fromEntries(Object.entries(payload).filter(([key]) => known.includes(key)))
-      : payload;
-  return validatePayload(dto, kept);
+export function validateKnownFields<T extends object>(dto: ClassConstructor<T>, payload: unknown): T {
+  return validatePayload(dto, payload, { refuseUnknownFields: false });
 }
 
 /**
  * Turns an untrusted payload into a validated instance of `dto`, or throws a
  * `VALIDATION_FAILED` CommandError listing every field and why. Unknown fields
- * are refused, not silently dropped.
+ * are refused, not silently dropped (unless told otherwise).
  */
-export function validatePayload<T extends object>(dto: ClassConstructor<T>, payload: unknown): T {
+export function validatePayload<T extends object>(dto: ClassConstructor<T>, payload: unknown, { refuseUnknownFields = true } = {}): T {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new CommandError(ErrorCode.VALIDATION_FAILED, 'payload must be an object', [
       { field: '(payload)', reasons: ['payload must be an object'] },
     ]);
   }
   const instance = plainToInstance(dto, payload);
-  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: refuseUnknownFields, forbidUnknownValues: true });
   if (errors.length > 0) {
     const details = flatten(errors);
     throw new CommandError(ErrorCode.VALIDATION_FAILED, `invalid payload: ${details.map((d) => d.field).join(', ')}`, details);
