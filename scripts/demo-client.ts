@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
 import { io } from 'socket.io-client';
-import { loadConfig } from '@app/config';
+import { ConfigError, loadConfigWithEnvFile, type AppConfig } from '@app/config';
 import type { ClientToServerEvents, ServerToClientEvents } from '@app/contracts';
+import { mintDevToken } from './dev-token';
 
 /**
  * `npm run demo -- [--steps N] [--ask N] [--fail N] [--url URL]`: starts a demo
@@ -14,9 +14,15 @@ const option = (name: string) => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 
-const config = loadConfig();
+let config: AppConfig;
+try {
+  config = loadConfigWithEnvFile();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
 const url = option('url') ?? `http://localhost:${config.PORT}`;
-const token = new JwtService({ secret: config.jwtSecret }).sign({ sub: 'demo-user' }, { expiresIn: '1h' });
+const token = mintDevToken(config.jwtSecret, { sub: 'demo-user' }, 3600);
 const requestId = `demo-${randomUUID().slice(0, 8)}`;
 const demo: Record<string, number> = { steps: Number(option('steps') ?? 3) };
 if (option('ask')) demo.askAtStep = Number(option('ask'));

@@ -1,26 +1,26 @@
-import { JwtService } from '@nestjs/jwt';
-import { ConfigError, loadConfig } from '@app/config';
+import { ConfigError, loadConfigWithEnvFile } from '@app/config';
+import { mintDevToken } from './dev-token';
 
 /**
  * `npm run token -- <user> [--admin] [--hours N]`: prints a token signed with
- * the configured JWT_SECRET (or the development secret), for trying the
- * gateway by hand.
+ * the configured JWT_SECRET (environment or `.env`; else the development
+ * secret), for trying the gateway by hand.
  */
 function main(argv: string[]): void {
-  const user = argv.find((a) => !a.startsWith('--'));
+  const hoursAt = argv.indexOf('--hours');
+  // The user is the one argument that is neither a flag nor the value of --hours.
+  const user = argv.find((a, i) => !a.startsWith('--') && i !== hoursAt + 1);
   if (!user) {
     console.error('usage: npm run token -- <user> [--admin] [--hours N]');
     process.exit(2);
   }
-  const hoursAt = argv.indexOf('--hours');
   const hours = hoursAt >= 0 ? Number(argv[hoursAt + 1]) : 24;
   if (!Number.isFinite(hours) || hours <= 0) {
     console.error('--hours must be a positive number');
     process.exit(2);
   }
   const roles = argv.includes('--admin') ? ['admin'] : [];
-  const jwt = new JwtService({ secret: loadConfig().jwtSecret });
-  console.log(jwt.sign({ sub: user, roles }, { expiresIn: Math.round(hours * 3600), algorithm: 'HS256' }));
+  console.log(mintDevToken(loadConfigWithEnvFile().jwtSecret, { sub: user, roles }, Math.round(hours * 3600)));
 }
 
 try {

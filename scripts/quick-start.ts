@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { JwtService } from '@nestjs/jwt';
-import { ConfigError, loadConfig, type AppConfig } from '@app/config';
+import { ConfigError, loadConfigWithEnvFile, type AppConfig } from '@app/config';
+import { mintDevToken } from './dev-token';
 
 /**
  * `npm start`: the gateway and the demo agents as two processes (as in
@@ -39,7 +38,7 @@ async function waitReady(url: string, gateway: ChildProcess): Promise<void> {
 }
 
 function banner(config: AppConfig, url: string): string {
-  const token = new JwtService({ secret: config.jwtSecret }).sign({ sub: 'demo-user', roles: [] }, { expiresIn: '24h' });
+  const token = mintDevToken(config.jwtSecret, { sub: 'demo-user' }, 24 * 3600);
   return [
     '',
     '──────────────────────────────────────────────────────────────────────',
@@ -56,10 +55,10 @@ function banner(config: AppConfig, url: string): string {
 }
 
 async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
   let config: AppConfig;
   try {
-    config = loadConfig();
+    // Loads `.env` into process.env too, so the gateway and agents started below inherit it.
+    config = loadConfigWithEnvFile();
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);

@@ -152,3 +152,49 @@ describe('loadConfig reads the optional settings too', () => {
     expect(configError({ PORT: port }).message).toMatch(/PORT/);
   });
 });
+
+describe('CORS_ORIGINS entries must be origins (scheme://host[:port])', () => {
+  it.each(['https://app.example.com', 'http://localhost:5173', 'http://127.0.0.1:3001', 'http://[::1]:8080', 'https://xn--bcher-kva.example'])(
+    '%s is accepted',
+    (origin) => {
+      expect(loadConfig({ CORS_ORIGINS: origin }).corsOrigins).toEqual([origin]);
+    },
+  );
+
+  it('accepts a list with spaces around the commas', () => {
+    expect(loadConfig({ CORS_ORIGINS: ' https://a.example ,http://localhost:5173 ' }).corsOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
+  });
+
+  it.each([
+    ['a trailing slash', 'https://app.example.com/'],
+    ['a path', 'https://app.example.com/app'],
+    ['a query', 'https://app.example.com?x=1'],
+    ['a wildcard', '*'],
+    ['a wildcard subdomain', 'https://*.example.com'],
+    ['no scheme', 'app.example.com'],
+    ['the default port spelled out', 'https://app.example.com:443'],
+    ['an upper-case host', 'https://App.example.com'],
+    ['the literal null', 'null'],
+    ['a non-web scheme', 'file:///tmp'],
+  ])('refuses %s (%s), naming CORS_ORIGINS, the entry and the fix', (_what, entry) => {
+    const value = `http://localhost:5173,${entry}`;
+    const { message } = configError({ CORS_ORIGINS: value });
+    expect(message).toContain(`CORS_ORIGINS=${JSON.stringify(value)}`);
+    expect(message).toContain(`${JSON.stringify(entry)} is not an origin`);
+    expect(message).toMatch(/scheme:\/\/host\[:port\] without path, trailing slash or '\*'/);
+    expect(message).not.toContain('"http://localhost:5173" is not an origin');
+  });
+
+  it('suggests the origin when the entry has one', () => {
+    expect(configError({ CORS_ORIGINS: 'https://app.example.com/' }).message).toContain('(did you mean https://app.example.com?)');
+    expect(configError({ CORS_ORIGINS: '*' }).message).not.toContain('did you mean');
+    expect(configError({ CORS_ORIGINS: 'https://*.example.com' }).message).not.toContain('did you mean');
+  });
+
+  it('names every bad entry at once, alongside other bad variables', () => {
+    const { message } = configError({ CORS_ORIGINS: '*,https://a.example/', PORT: 'x' });
+    expect(message).toContain('"*" is not an origin');
+    expect(message).toContain('"https://a.example/" is not an origin');
+    expect(message).toMatch(/PORT="x"/);
+  });
+});

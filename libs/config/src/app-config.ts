@@ -31,7 +31,10 @@ export class AppConfig {
   @IsOptional() @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
   JWT_SECRET?: string = undefined;
 
-  /** Comma-separated origins; unset means the gateway's own origin (whatever host and port it is reached at). */
+  /**
+   * Comma-separated origins (each exactly `scheme://host[:port]`, checked by loadConfig);
+   * unset means the gateway's own origin (whatever host and port it is reached at).
+   */
   @IsOptional() @IsString()
   CORS_ORIGINS?: string = undefined;
 
@@ -68,6 +71,26 @@ export class AppConfig {
   }
 }
 
+/**
+ * Browsers send `Origin: scheme://host[:port]` (lower-case host, no default
+ * port, no path), and origins are compared as exact strings: an entry that is
+ * not in that form would never match, so it is refused at start-up.
+ */
+function corsOriginProblem(list: string | undefined, entry: string): string[] {
+  let origin: string | undefined;
+  try {
+    origin = new URL(entry).origin;
+  } catch {
+    origin = undefined;
+  }
+  if (origin === entry && !entry.includes('*')) return [];
+  const hint = origin && origin !== 'null' && origin !== entry && !origin.includes('*') ? ` (did you mean ${origin}?)` : '';
+  return [
+    `CORS_ORIGINS=${JSON.stringify(list)}: ${JSON.stringify(entry)} is not an origin${hint}; ` +
+      `list origins as scheme://host[:port] without path, trailing slash or '*', separated by commas, e.g. https://app.example.com,http://localhost:5173`,
+  ];
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -83,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems = validateSync(config).map(
     (e) => `${e.property}=${JSON.stringify(env[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
   );
+  problems.push(...config.corsOrigins.flatMap((entry) => corsOriginProblem(env.CORS_ORIGINS, entry)));
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     problems.push('JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least 16 characters');
   }

@@ -1,16 +1,15 @@
-import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig, type AppConfig } from './app-config';
+import { ConfigError, type AppConfig } from './app-config';
+import { loadConfigWithEnvFile } from './env-file';
 
 /**
- * Runs a process's start-up. A configuration problem prints what to fix and
+ * Runs a process's start-up with the configuration from the environment and
+ * `.env` (loadConfigWithEnvFile). A configuration problem prints what to fix and
  * exits 1 without a stack trace; any other start-up failure is logged and exits 1.
  */
 export async function bootstrapProcess(name: string, start: (config: AppConfig) => Promise<void>): Promise<void> {
   let config: AppConfig;
-  // Real environment variables win over `.env` (loadEnvFile never overrides).
-  if (existsSync('.env')) process.loadEnvFile('.env');
   try {
-    config = loadConfig();
+    config = loadConfigWithEnvFile();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`${name}: ${error.message}`);

@@ -2,3 +2,4 @@ export { AppConfig, ConfigError, DEV_JWT_SECRET, loadConfig } from './app-config
 export { AppConfigModule } from './config.module';
 export { AppLoggingModule } from './logging.module';
 export { bootstrapProcess } from './bootstrap';
+export { loadConfigWithEnvFile } from './env-file';

@@ -8,7 +8,17 @@ import { isAllowedOrigin } from './cors-policy';
 /** Frames up to 1 MiB are read (and answered VALIDATION_FAILED when over a field's limit); larger ones close the connection. */
 export const MAX_FRAME_BYTES = 1024 * 1024 + 64 * 1024;
 
-/** Socket.IO with the configured CORS origins (never `*` by default) and a frame size limit. */
+/**
+ * Socket.IO with the configured CORS origins (never `*` by default) and a frame size limit.
+ *
+ * engine.io applies `cors` only as HTTP response headers, which a browser
+ * enforces for polling but which mean nothing to a WebSocket upgrade: a page
+ * from any origin could open one. So `allowRequest` applies the same policy to
+ * every handshake (WebSocket upgrade or first polling request): a refused one
+ * gets 400 (upgrade) or 403 (polling) and the client `connect_error`. Later
+ * requests of an accepted session (polling with its sid, the upgrade to
+ * WebSocket) belong to a handshake that passed.
+ */
 export class ConfiguredIoAdapter extends IoAdapter {
   private readonly config: AppConfig;
 
@@ -18,10 +28,14 @@ export class ConfiguredIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
+    const allowed = (req: IncomingMessage) => isAllowedOrigin(req.headers.origin, req.headers.host, this.config.corsOrigins);
     return super.createIOServer(port, {
       ...options,
       cors: (req: IncomingMessage, callback: (error: Error | null, options: { origin: boolean; credentials: boolean }) => void) =>
-        callback(null, { origin: isAllowedOrigin(req.headers.origin, req.headers.host, this.config.corsOrigins), credentials: true }),
+        callback(null, { origin: allowed(req), credentials: true }),
+      // engine.io: fn(errorMessage, success); the message is what a refused client's response body says.
+      allowRequest: (req: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void) =>
+        allowed(req) ? callback(null, true) : callback('origin not allowed', false),
       maxHttpBufferSize: MAX_FRAME_BYTES,
     }) as Server;
   }

@@ -14,7 +14,8 @@ describe('CORS policy', () => {
     const list = ['https://app.example.com', 'http://localhost:5173'];
     expect(isAllowedOrigin('https://app.example.com', 'gw:3001', list)).toBe(true);
     expect(isAllowedOrigin('http://localhost:5173', 'gw:3001', list)).toBe(true);
-    expect(isAllowedOrigin('http://gw:3001', 'gw:3001', list)).toBe(false);
+    expect(isAllowedOrigin('http://gw:3001', 'gw:3001', list)).toBe(true); // its own origin, always
+    expect(isAllowedOrigin('http://other:3001', 'gw:3001', list)).toBe(false);
     expect(isAllowedOrigin('https://app.example.com.evil.io', 'gw:3001', list)).toBe(false);
   });
 
