@@ -98,6 +98,19 @@ describe('ingest of agent events', () => {
     expect(await broker.drainDeadLetters()).toHaveLength(0);
   });
 
+  it('a cancel before any agent reported ends the request at once (no worker needed); later agent events are dropped', async () => {
+    expect(await client.ack('cancel', { requestId })).toEqual({ ok: true, status: 'cancelling' });
+    const done = await client.waitFor('request.completed', (m) => m.requestId === requestId, 2000);
+    expect(done).toMatchObject({ seq: 3, status: 'cancelled' });
+    await broker.publishAgentEvent('executor.step.progress', progress(1));
+    await broker.publishAgentEvent('request.completed', { type: 'request.completed', requestId, agent: 'executor-agent', data: { status: 'cancelled' } });
+    await sleep(500);
+    expect(client.seqs(requestId)).toEqual([1, 2, 3]);
+    expect(client.events(requestId).filter((m) => m.type === 'request.completed')).toHaveLength(1);
+    expect(await broker.drainDeadLetters()).toHaveLength(0);
+    expect(await client.ack('cancel', { requestId })).toEqual({ ok: true, status: 'cancelled' });
+  });
+
   it('records a burst of events for several requests gap-free, in publish order', async () => {
     const second = newRequestId();
     expect(await client.ack('start', { requestId: second, userQuery: 'two' })).toMatchObject({ ok: true });

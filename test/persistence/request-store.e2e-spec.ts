@@ -172,6 +172,20 @@ describe('RequestStore (Postgres)', () => {
       expect(await store.findRequest(missing)).toBeNull();
     });
 
+    it('records nothing for a request after its request.completed, in this batch or a later one', async () => {
+      const requestId = await started();
+      const completed: EventDraft = { type: 'request.completed', requestId, eventId: eid(), status: 'cancelled' };
+      const late = progress(requestId, 2);
+      const first = await store.recordBatch([progress(requestId, 1), completed, late]);
+      expect(first.recorded.map((m) => m.type)).toEqual(['progress', 'request.completed']);
+      expect(first.afterEnd).toEqual([late]);
+      const later = progress(requestId, 3);
+      const second = await store.recordBatch([later]);
+      expect(second.recorded).toEqual([]);
+      expect(second.afterEnd).toEqual([later]);
+      expect((await store.findRequest(requestId))?.lastSeq).toBe(3);
+    });
+
     it('folds events into the projection: a question makes the request wait', async () => {
       const requestId = await started();
       await store.recordBatch([progress(requestId, 1), question(requestId, 'q-1')]);

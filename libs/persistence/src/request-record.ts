@@ -1,4 +1,4 @@
-import type { RecordedMessage, RequestProjection, RequestStatus } from '@app/contracts';
+import type { EventDraft, RecordedMessage, RequestProjection, RequestStatus } from '@app/contracts';
 
 /** A `requests` row as the rest of the product sees it. */
 export interface RequestRecord {
@@ -40,4 +40,6 @@ export interface BatchResult {
   duplicates: RecordedMessage[];
   /** Requests named by drafts that do not exist; those drafts were not recorded. */
   unknownRequestIds: Set<string>;
+  /** Drafts for requests that had already ended (or ended earlier in this batch); not recorded. */
+  afterEnd: EventDraft[];
 }

@@ -8,6 +8,7 @@ import {
   type RequestStatus,
   type StateMessage,
   emptyProjection,
+  isFinalStatus,
 } from '@app/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { agentOf, messageOf, payloadOf, toRecordedMessage } from './recorded-message';
@@ -114,10 +115,13 @@ export class RequestStore {
    * The ingest path: records a batch of agent events in one transaction.
    * Unknown requests and already-recorded (requestId, eventId) pairs are
    * reported, not recorded; within the batch the first copy of a pair wins.
+   * A request ends once: events for it after its `request.completed` (a run
+   * that went on after the gateway ended it, a second run) are returned in
+   * `afterEnd`, not recorded.
    */
   async recordBatch(drafts: EventDraft[]): Promise<BatchResult> {
     const unknownRequestIds = new Set<string>();
-    if (drafts.length === 0) return { recorded: [], duplicates: [], unknownRequestIds };
+    if (drafts.length === 0) return { recorded: [], duplicates: [], unknownRequestIds, afterEnd: [] };
     return this.dataSource.transaction(async (em) => {
       const rows = await this.lock(em, [...new Set(drafts.map((d) => d.requestId))]);
       const known = new Set(rows.map((r) => r.requestId));
@@ -129,11 +133,19 @@ export class RequestStore {
       }
       const candidates = [...firstCopies.values()];
       const earlier = await this.findRecorded(em, candidates);
-      const fresh = candidates.filter((d) => !earlier.has(pairKey(d.requestId, d.eventId)));
       const duplicates = candidates.flatMap((d) => earlier.get(pairKey(d.requestId, d.eventId)) ?? []);
+      const ended = new Set(rows.filter((r) => isFinalStatus(r.status)).map((r) => r.requestId));
+      const fresh: EventDraft[] = [];
+      const afterEnd: EventDraft[] = [];
+      for (const draft of candidates) {
+        if (earlier.has(pairKey(draft.requestId, draft.eventId))) continue;
+        if (ended.has(draft.requestId)) afterEnd.push(draft);
+        else fresh.push(draft);
+        if (draft.type === 'request.completed') ended.add(draft.requestId);
+      }
 
       const { recorded } = await this.record(em, rows, fresh, new Date());
-      return { recorded, duplicates, unknownRequestIds };
+      return { recorded, duplicates, unknownRequestIds, afterEnd };
     });
   }
 

@@ -81,7 +81,12 @@ export class RequestCommands {
         if (isFinalStatus(request.status)) return [];
         this.requireBroker();
         // A repeated cancel records nothing but is sent again: it reaches the agents after a lost publish.
-        return request.status === 'cancelling' ? [] : [statusEvent(requestId, { status: 'cancelling', reason: `cancelled by ${principal.userId}` })];
+        if (request.status === 'cancelling') return [];
+        const cancelling = statusEvent(requestId, { status: 'cancelling', reason: `cancelled by ${principal.userId}` });
+        // No agent has reported yet, and maybe none ever takes the start (no worker running): end it
+        // here. A run that did start is stopped by the cancel below; what it still sends is dropped.
+        if (request.status !== 'queued') return [cancelling];
+        return [cancelling, { type: 'request.completed', requestId, eventId: `gateway:${randomUUID()}`, status: 'cancelled' }];
       },
       async (request) => {
         if (isFinalStatus(request.status)) return;

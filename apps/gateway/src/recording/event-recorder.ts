@@ -118,6 +118,8 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
     for (const u of usable) {
       if (result.unknownRequestIds.has(u.draft.requestId)) unusable.push({ ...u, reason: `unknown request '${u.draft.requestId}'` });
     }
+    // Not malformed, only late (a run stopped after its request ended): dropped, not dead-lettered.
+    if (result.afterEnd.length > 0) this.logger.log(`dropped ${result.afterEnd.length} event(s) for requests that had already ended`);
     await this.recorded.publish([...result.duplicates, ...result.recorded]);
     for (const u of unusable) await this.deadLetter(u);
     this.ackAll(batch);
@@ -135,12 +137,13 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
     } catch (error) {
       await this.store.ping(); // throws while the database is away: retry the whole batch later
       this.logger.warn(`batch refused (${(error as Error).message}); isolating the offending events`);
-      const merged: BatchResult = { recorded: [], duplicates: [], unknownRequestIds: new Set<string>() };
+      const merged: BatchResult = { recorded: [], duplicates: [], unknownRequestIds: new Set<string>(), afterEnd: [] };
       for (const u of [...usable]) {
         try {
           const one = await this.store.recordBatch([u.draft]);
           merged.recorded.push(...one.recorded);
           merged.duplicates.push(...one.duplicates);
+          merged.afterEnd.push(...one.afterEnd);
           one.unknownRequestIds.forEach((id) => merged.unknownRequestIds.add(id));
         } catch (single) {
           await this.store.ping(); // the database went away meanwhile: retry the whole batch, lose nothing
