@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
-import { ConfigError, loadConfigWithEnvFile, type AppConfig } from '@app/config';
+import { loadConfigOrExit } from '@app/config';
 import type { ClientToServerEvents, ServerToClientEvents } from '@app/contracts';
 import { mintDevToken } from './dev-token';
 
@@ -14,13 +14,7 @@ const option = (name: string) => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 
-let config: AppConfig;
-try {
-  config = loadConfigWithEnvFile();
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-}
+const config = loadConfigOrExit('demo');
 const url = option('url') ?? `http://localhost:${config.PORT}`;
 const token = mintDevToken(config.jwtSecret, { sub: 'demo-user' }, 3600);
 const requestId = `demo-${randomUUID().slice(0, 8)}`;

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfigWithEnvFile } from '@app/config';
+import { loadConfigOrExit } from '@app/config';
 import { mintDevToken } from './dev-token';
 
 /**
@@ -9,7 +9,7 @@ import { mintDevToken } from './dev-token';
 function main(argv: string[]): void {
   const hoursAt = argv.indexOf('--hours');
   // The user is the one argument that is neither a flag nor the value of --hours.
-  const user = argv.find((a, i) => !a.startsWith('--') && i !== hoursAt + 1);
+  const user = argv.find((a, i) => !a.startsWith('--') && !(hoursAt >= 0 && i === hoursAt + 1));
   if (!user) {
     console.error('usage: npm run token -- <user> [--admin] [--hours N]');
     process.exit(2);
@@ -20,12 +20,7 @@ function main(argv: string[]): void {
     process.exit(2);
   }
   const roles = argv.includes('--admin') ? ['admin'] : [];
-  console.log(mintDevToken(loadConfigWithEnvFile().jwtSecret, { sub: user, roles }, Math.round(hours * 3600)));
+  console.log(mintDevToken(loadConfigOrExit('token').jwtSecret, { sub: user, roles }, Math.round(hours * 3600)));
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-}
+main(process.argv.slice(2));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ConfigError, loadConfigWithEnvFile, type AppConfig } from '@app/config';
+import { loadConfigOrExit, type AppConfig } from '@app/config';
 import { mintDevToken } from './dev-token';
 
 /**
@@ -55,14 +55,8 @@ function banner(config: AppConfig, url: string): string {
 }
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    // Loads `.env` into process.env too, so the gateway and agents started below inherit it.
-    config = loadConfigWithEnvFile();
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  }
+  // Loads `.env` into process.env too, so the gateway and agents started below inherit it.
+  const config = loadConfigOrExit('quick start');
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
   const url = `http://localhost:${config.PORT}`;

@@ -2,21 +2,22 @@ import { ConfigError, type AppConfig } from './app-config';
 import { loadConfigWithEnvFile } from './env-file';
 
 /**
- * Runs a process's start-up with the configuration from the environment and
- * `.env` (loadConfigWithEnvFile). A configuration problem prints what to fix and
- * exits 1 without a stack trace; any other start-up failure is logged and exits 1.
+ * The configuration from the environment and `.env`; on a problem, prints
+ * what to fix (prefixed with the process name) and exits 1, without a stack trace.
  */
-export async function bootstrapProcess(name: string, start: (config: AppConfig) => Promise<void>): Promise<void> {
-  let config: AppConfig;
+export function loadConfigOrExit(name: string): AppConfig {
   try {
-    config = loadConfigWithEnvFile();
+    return loadConfigWithEnvFile();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`${name}: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${name}: ${error.message}`);
+    process.exit(1);
   }
+}
+
+/** Runs a process's start-up; a failure to start is reported in one line and exits 1. */
+export async function bootstrapProcess(name: string, start: (config: AppConfig) => Promise<void>): Promise<void> {
+  const config = loadConfigOrExit(name);
   try {
     await start(config);
   } catch (error) {

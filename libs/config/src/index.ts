@@ -1,5 +1,5 @@
 export { AppConfig, ConfigError, DEV_JWT_SECRET, loadConfig } from './app-config';
 export { AppConfigModule } from './config.module';
 export { AppLoggingModule } from './logging.module';
-export { bootstrapProcess } from './bootstrap';
+export { bootstrapProcess, loadConfigOrExit } from './bootstrap';
 export { loadConfigWithEnvFile } from './env-file';
