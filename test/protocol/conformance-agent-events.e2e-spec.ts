@@ -4,24 +4,14 @@
  * the dead-letter queue; plus the `agent.commands` a request produces.
  */
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
-import { closeAll, startGateway } from '../support/gateway-harness';
-import { mintToken } from '../support/tokens';
 import { Broker, Client, expectFailure, expectGapFree, expectRecordedShape, rid, sleep, uid } from './client';
-
+import { productUnderTest } from './product';
 
 describe('PROTOCOL §2 agent.events mapping (the test plays the agent)', () => {
-  let gateway: INestApplication;
+  const { connect } = productUnderTest({ agents: false });
   let broker: Broker;
-  let url: string;
   let user: string;
   let client: Client;
-  const open: Client[] = [];
-  const connect = async (u: string, options: { requestId?: string; roles?: string[] } = {}) => {
-    const c = await Client.connect(url, { token: mintToken(u, { roles: options.roles }), requestId: options.requestId });
-    open.push(c);
-    return c;
-  };
   const eid = () => `ev-${randomUUID()}`;
   const agent = 'test-agent';
   async function started(): Promise<string> {
@@ -47,17 +37,14 @@ describe('PROTOCOL §2 agent.events mapping (the test plays the agent)', () => {
     Object.entries(headers).find(([k, v]) => /reason/i.test(k) && typeof v === 'string' && v.length > 0 && k !== 'x-first-death-reason');
 
   beforeAll(async () => {
-    ({ app: gateway, url } = await startGateway());
     broker = await Broker.connect({ spyCommands: true, consumeDead: true });
     user = uid();
     client = await connect(user);
   });
   afterAll(async () => {
-    for (const c of open) c.close();
     // nobody consumed the starts of this file: do not leave them to agents of later files
     await broker.channel.purgeQueue('agents.request.start').catch(() => undefined);
     await broker?.close();
-    await closeAll(gateway);
   });
 
   it('request.start reaches agent.commands once, with { requestId, userQuery, context, owner }', async () => {

@@ -4,24 +4,12 @@
  * sizes, start idempotence, feedback and cancel rules, the default rate limit,
  * and the §2 `agent.commands` bodies those commands produce.
  */
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { closeAll, startAgents, startGateway } from '../support/gateway-harness';
-import { mintToken } from '../support/tokens';
 import { Broker, Client, REQUEST_STATUSES, expectFailure, expectGapFree, expectValidation, rid, sleep, uid } from './client';
-
+import { demo, productUnderTest } from './product';
 
 describe('PROTOCOL §1 commands', () => {
-  let gateway: INestApplication;
-  let agents: INestApplicationContext;
+  const { connect } = productUnderTest();
   let broker: Broker;
-  let url: string;
-  const open: Client[] = [];
-  const connect = async (user: string, options: { requestId?: string; roles?: string[] } = {}) => {
-    const c = await Client.connect(url, { token: mintToken(user, { roles: options.roles }), requestId: options.requestId });
-    open.push(c);
-    return c;
-  };
-  const demo = (d: Record<string, number>) => ({ demo: { stepDelayMs: 30, ...d } });
   /** A request owned by `user`, started on `client`, waiting on a question at step 1. */
   async function waitingRequest(client: Client, extra: Record<string, number> = {}) {
     const requestId = rid('cmd');
@@ -31,14 +19,10 @@ describe('PROTOCOL §1 commands', () => {
   }
 
   beforeAll(async () => {
-    ({ app: gateway, url } = await startGateway());
-    agents = await startAgents();
     broker = await Broker.connect({ spyCommands: true });
   });
   afterAll(async () => {
-    for (const c of open) c.close();
     await broker?.close();
-    await closeAll(agents, gateway);
   });
 
   describe('success acks, exactly as the table says', () => {

@@ -2,11 +2,10 @@
  * PROTOCOL.md §1 "Handshake": token checks, the `requestId` query, refused watch, admin watch, transports.
  */
 import { createHmac } from 'node:crypto';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { loadConfig } from '@app/config';
-import { closeAll, startAgents, startGateway } from '../support/gateway-harness';
 import { mintToken } from '../support/tokens';
 import { Client, connectError, expectGapFree, isIsoTs, rid, sleep, uid } from './client';
+import { demo, productUnderTest } from './product';
 
 const b64 = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 function signHs256(payload: object, secret: string, header: object = { alg: 'HS256', typ: 'JWT' }): string {
@@ -15,25 +14,9 @@ function signHs256(payload: object, secret: string, header: object = { alg: 'HS2
 }
 const now = () => Math.floor(Date.now() / 1000);
 
-
 describe('PROTOCOL §1 handshake', () => {
-  let gateway: INestApplication;
-  let agents: INestApplicationContext;
-  let url: string;
-  const open: Client[] = [];
-  const track = (c: Client) => (open.push(c), c);
-  const connect = async (user: string, options: { requestId?: string; roles?: string[]; transports?: string[] } = {}) =>
-    track(await Client.connect(url, { token: mintToken(user, { roles: options.roles }), requestId: options.requestId, transports: options.transports }));
-  const demo = (d: Record<string, number>) => ({ demo: { stepDelayMs: 30, ...d } });
-
-  beforeAll(async () => {
-    ({ app: gateway, url } = await startGateway());
-    agents = await startAgents();
-  });
-  afterAll(async () => {
-    for (const c of open) c.close();
-    await closeAll(agents, gateway);
-  });
+  const product = productUnderTest();
+  const { connect, track } = product;
 
   describe('a refused token: connect_error "unauthorized" and nothing else', () => {
     const secret = () => loadConfig().jwtSecret;
@@ -49,7 +32,7 @@ describe('PROTOCOL §1 handshake', () => {
     ];
     it.each(cases)('%s', async (_name, token) => {
       const requestId = rid('hs');
-      const client = track(Client.open(url, { token: token(), requestId }));
+      const client = track(Client.open(product.url, { token: token(), requestId }));
       const err = await connectError(client);
       expect(err.message).toBe('unauthorized');
       await sleep(300);
@@ -61,7 +44,7 @@ describe('PROTOCOL §1 handshake', () => {
       const good = mintToken(uid());
       const [h, , s] = good.split('.');
       const forged = `${h}.${b64({ sub: 'someone-else', roles: ['admin'], exp: now() + 3600 })}.${s}`;
-      const client = track(Client.open(url, { token: forged }));
+      const client = track(Client.open(product.url, { token: forged }));
       expect((await connectError(client)).message).toBe('unauthorized');
     });
   });

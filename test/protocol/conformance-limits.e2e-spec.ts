@@ -4,36 +4,21 @@
  * `rejoin` (`events` = the last N, `truncated: true`). The variable names are
  * the README's (RATE_LIMIT_PER_SECOND, REPLAY_LIMIT).
  */
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { closeAll, startAgents, startGateway } from '../support/gateway-harness';
-import { mintToken } from '../support/tokens';
-import { Client, expectFailure, expectGapFree, rid, sleep, uid } from './client';
-
+import { expectFailure, expectGapFree, rid, sleep, uid } from './client';
+import { productUnderTest } from './product';
 
 const RATE = 5;
 const REPLAY = 5;
 
 describe('PROTOCOL §1 configurable limits', () => {
-  let gateway: INestApplication;
-  let agents: INestApplicationContext;
-  let url: string;
   const saved = { rate: process.env.RATE_LIMIT_PER_SECOND, replay: process.env.REPLAY_LIMIT };
-  const open: Client[] = [];
-  const connect = async (user: string, options: { requestId?: string } = {}) => {
-    const c = await Client.connect(url, { token: mintToken(user), requestId: options.requestId });
-    open.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
+  // Registered before the product's hooks, so the gateway starts with these limits.
+  beforeAll(() => {
     process.env.RATE_LIMIT_PER_SECOND = String(RATE);
     process.env.REPLAY_LIMIT = String(REPLAY);
-    ({ app: gateway, url } = await startGateway());
-    agents = await startAgents();
   });
-  afterAll(async () => {
-    for (const c of open) c.close();
-    await closeAll(agents, gateway);
+  const { connect } = productUnderTest();
+  afterAll(() => {
     const restore = (key: string, value: string | undefined) => (value === undefined ? delete process.env[key] : (process.env[key] = value));
     restore('RATE_LIMIT_PER_SECOND', saved.rate);
     restore('REPLAY_LIMIT', saved.replay);

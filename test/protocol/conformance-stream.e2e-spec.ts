@@ -2,23 +2,11 @@
  * PROTOCOL.md §1 "Server → client" (recorded messages, seq, ts, field sets,
  * state, rejoin, leave) and §4 (the demo agents' knobs and what a run sends).
  */
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { closeAll, startAgents, startGateway } from '../support/gateway-harness';
-import { mintToken } from '../support/tokens';
 import { Client, RECORDED_TYPES, expectFailure, expectGapFree, expectRecordedShape, isIsoTs, rid, sleep, uid } from './client';
-
+import { demo, productUnderTest } from './product';
 
 describe('PROTOCOL §1 stream and §4 demo runs', () => {
-  let gateway: INestApplication;
-  let agents: INestApplicationContext;
-  let url: string;
-  const open: Client[] = [];
-  const connect = async (user: string, options: { requestId?: string; roles?: string[] } = {}) => {
-    const c = await Client.connect(url, { token: mintToken(user, { roles: options.roles }), requestId: options.requestId });
-    open.push(c);
-    return c;
-  };
-  const demo = (d: Record<string, number>) => ({ demo: { stepDelayMs: 30, ...d } });
+  const { connect } = productUnderTest();
   async function run(client: Client, d: Record<string, number>, userQuery = 'a demo run') {
     const requestId = rid('st');
     const startedAt = Date.now();
@@ -29,15 +17,6 @@ describe('PROTOCOL §1 stream and §4 demo runs', () => {
   /** Every live message of a request on one connection, with its event name. */
   const stream = (client: Client, requestId: string) => client.received.filter((r) => r.event !== 'state' && r.message?.requestId === requestId);
   const seqOf = (msgs: any[], pred: (m: any) => boolean) => msgs.find(pred)?.seq as number;
-
-  beforeAll(async () => {
-    ({ app: gateway, url } = await startGateway());
-    agents = await startAgents();
-  });
-  afterAll(async () => {
-    for (const c of open) c.close();
-    await closeAll(agents, gateway);
-  });
 
   describe('a completed demo run, as the starter sees it', () => {
     let client: Client;
