@@ -311,6 +311,21 @@ describe('RequestStore (Postgres)', () => {
       expect(await store.getState(requestId, 5, 10)).toEqual({ ...bare, events: [] });
     });
 
+    it('asks authorize about the owner before reading the snapshot, and passes its refusal on', async () => {
+      const requestId = await started();
+      const asked: string[] = [];
+      const refusal = new Error('not yours');
+      await expect(
+        store.getState(requestId, 0, 10, (owner) => {
+          asked.push(owner);
+          throw refusal;
+        }),
+      ).rejects.toBe(refusal);
+      expect(asked).toEqual([(await store.findRequest(requestId))!.owner]);
+      await store.getState(rid(), 0, 10, () => asked.push('missing requests have no owner to ask'));
+      expect(asked).toHaveLength(1);
+    });
+
     it('gives the snapshot, and exactly the missed events when lastSeq is given', async () => {
       const requestId = await started();
       const { recorded } = await store.recordBatch([progress(requestId, 1), progress(requestId, 2), progress(requestId, 3)]);

@@ -153,12 +153,19 @@ export class RequestStore {
    * The `state` snapshot. The row is read first and the replayed events are
    * bounded by its last_seq, so `events` ends exactly at the snapshot's `seq`.
    */
-  async getState(requestId: string, lastSeq: number | undefined, replayLimit: number): Promise<StateMessage> {
+  async getState(
+    requestId: string,
+    lastSeq: number | undefined,
+    replayLimit: number,
+    /** Runs on the row's owner before anything else is read; throw to refuse the read. */
+    authorize: (owner: string) => void = () => undefined,
+  ): Promise<StateMessage> {
     const request = await this.findRequest(requestId);
     if (!request) {
       const unknown: StateMessage = { type: 'state', requestId, seq: 0, status: 'unknown', agents: [], steps: [], pendingQuestions: [] };
       return lastSeq === undefined ? unknown : { ...unknown, events: [] };
     }
+    authorize(request.owner);
     const p = request.projection;
     const state: StateMessage = {
       type: 'state',

@@ -126,11 +126,6 @@ export class RequestCommands {
     await this.fanOut(result.recorded);
   }
 
-  /** Owner check for watching: null when the request does not exist (yet). */
-  async ownerOf(requestId: string): Promise<string | null> {
-    return (await this.store.findRequest(requestId))?.owner ?? null;
-  }
-
   /**
    * The command is done once recorded and handed to the agents; a watcher
    * that misses this fan-out gets the events from the log (gap repair, rejoin).

@@ -200,10 +200,10 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const { principal } = socket.data;
     this.beginWatching(socket, requestId);
     try {
-      await this.assertMayWatch(principal, requestId);
-      const state = await this.store.getState(requestId, lastSeq, this.config.REPLAY_LIMIT);
-      // Created by someone between the two reads: check again now that it exists.
-      if (state.status !== 'unknown') await this.assertMayWatch(principal, requestId);
+      // Owner and snapshot come from one read of the row: nothing can be created in between.
+      const state = await this.store.getState(requestId, lastSeq, this.config.REPLAY_LIMIT, (owner) => {
+        if (!mayAccess(principal, owner)) throw forbidden();
+      });
       this.delivery.completeSync(socket, requestId, state.seq, {
         beforeFlush: () => socket.emit('state', state),
         mayAccess: (owner) => mayAccess(principal, owner),
@@ -213,11 +213,6 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       this.stopWatching(socket, requestId);
       throw error;
     }
-  }
-
-  private async assertMayWatch(principal: Principal, requestId: string): Promise<void> {
-    const owner = await this.commands.ownerOf(requestId);
-    if (owner !== null && !mayAccess(principal, owner)) throw forbidden();
   }
 
   private beginWatching(socket: StreamSocket, requestId: string): void {
