@@ -146,12 +146,12 @@ async function main(): Promise<void> {
   process.env.JWT_SECRET = randomBytes(24).toString('hex');
   const { createGatewayApp } = await import('../apps/gateway/src/create-gateway-app');
   const { loadConfig } = await import('@app/config');
-  const { JwtService } = await import('@nestjs/jwt');
+  const { signToken } = await import('@app/auth');
 
   const app = await createGatewayApp();
   await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  const token = new JwtService({ secret: loadConfig().jwtSecret }).sign({ sub: 'bench-user', roles: [] }, { expiresIn: 3600, algorithm: 'HS256' });
+  const token = signToken(loadConfig().jwtSecret, { sub: 'bench-user' }, 3600);
 
   // A socket receives only the rooms it watches; ≤ 25 starts per socket stays inside the per-socket command rate.
   const scenarios = new Map<string, Scenario>();

@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '@app/config';
-import { mintDevToken } from './dev-token';
+import { signToken } from '@app/auth';
 
 /**
  * `npm run token -- <user> [--admin] [--hours N]`: prints a token signed with
@@ -20,7 +20,7 @@ function main(argv: string[]): void {
     process.exit(2);
   }
   const roles = argv.includes('--admin') ? ['admin'] : [];
-  console.log(mintDevToken(loadConfigOrExit('token').jwtSecret, { sub: user, roles }, Math.round(hours * 3600)));
+  console.log(signToken(loadConfigOrExit('token').jwtSecret, { sub: user, roles }, Math.round(hours * 3600)));
 }
 
 main(process.argv.slice(2));

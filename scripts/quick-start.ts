@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfigOrExit, type AppConfig } from '@app/config';
-import { mintDevToken } from './dev-token';
+import { signToken } from '@app/auth';
 
 /**
  * `npm start`: the gateway and the demo agents as two processes (as in
@@ -38,7 +38,7 @@ async function waitReady(url: string, gateway: ChildProcess): Promise<void> {
 }
 
 function banner(config: AppConfig, url: string): string {
-  const token = mintDevToken(config.jwtSecret, { sub: 'demo-user' }, 24 * 3600);
+  const token = signToken(config.jwtSecret, { sub: 'demo-user' }, 24 * 3600);
   return [
     '',
     '──────────────────────────────────────────────────────────────────────',

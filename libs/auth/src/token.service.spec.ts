@@ -1,4 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
+import { signToken } from './sign-token';
 import { TokenService } from './token.service';
 
 const SECRET = 'unit-test-secret-0123456789';
@@ -27,8 +28,8 @@ describe('TokenService (PROTOCOL.md §1 handshake `auth.token`)', () => {
       expect(tokens.verify(jwt.sign({ sub: 'ops', roles: ['viewer', 'admin'] }))).toEqual({ userId: 'ops', roles: ['viewer', 'admin'], isAdmin: true });
     });
 
-    it('a token it minted itself', () => {
-      expect(tokens.verify(tokens.mint('user-2', ['admin']))).toEqual({ userId: 'user-2', roles: ['admin'], isAdmin: true });
+    it('a token signed by signToken (dev scripts, tests)', () => {
+      expect(tokens.verify(signToken(SECRET, { sub: 'user-2', roles: ['admin'] }, 60))).toEqual({ userId: 'user-2', roles: ['admin'], isAdmin: true });
     });
   });
 

@@ -8,7 +8,7 @@ interface TokenClaims {
   roles?: unknown;
 }
 
-/** Verifies (and, for dev tooling and tests, mints) the JWTs of PROTOCOL.md §1. */
+/** Verifies the JWTs of PROTOCOL.md §1. */
 @Injectable()
 export class TokenService {
   constructor(private readonly jwt: JwtService) {}
@@ -27,9 +27,5 @@ export class TokenService {
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_ID_CHARS || sub.includes('\u0000')) return null;
     if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) return null;
     return { userId: sub, roles, isAdmin: roles.includes(ADMIN_ROLE) };
-  }
-
-  mint(userId: string, roles: string[] = [], expiresInSeconds = 24 * 3600): string {
-    return this.jwt.sign({ sub: userId, roles }, { expiresIn: expiresInSeconds });
   }
 }

@@ -500,7 +500,7 @@ describe('RequestFeed: a frontend never misses, duplicates or reorders an event'
     });
   });
 
-  describe('remove and cancelSync', () => {
+  describe('remove', () => {
     it('remove takes a socket out of the room: it receives nothing more, the others carry on', () => {
       const { starter, feed, fanOut } = setup();
       const a = starter('a');
@@ -530,7 +530,7 @@ describe('RequestFeed: a frontend never misses, duplicates or reorders an event'
       expect(b.joins).toBe(0);
     });
 
-    it('cancelSync abandons a sync: no state, no events, no room', () => {
+    it('remove abandons a sync: no state, no events, no room', () => {
       const { starter, socket, feed, fanOut } = setup();
       starter();
       fanOut(1);
@@ -538,7 +538,7 @@ describe('RequestFeed: a frontend never misses, duplicates or reorders an event'
       feed.beginSync(b);
       expect(feed.idle).toBe(false);
       fanOut(2);
-      feed.cancelSync(b);
+      feed.remove(b);
       expect(feed.idle).toBe(true);
       const beforeFlush = jest.fn();
       feed.completeSync(b, 2, { beforeFlush });

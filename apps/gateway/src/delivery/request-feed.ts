@@ -75,10 +75,6 @@ export class RequestFeed {
     this.bringInStep(watcher);
   }
 
-  cancelSync(socket: WatcherSocket): void {
-    this.syncing.delete(socket.id);
-  }
-
   remove(socket: WatcherSocket): void {
     this.syncing.delete(socket.id);
     socket.leave(this.room);
