@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventDraft, RecordedMessage } from '@app/contracts';
-import { createDataSource, PERSISTENCE_MIGRATIONS, RequestStore, runMigrations } from '@app/persistence';
+import { applyEvent, emptyProjection } from '@app/contracts';
+import { createDataSource, InitialSchema1764200000000, PERSISTENCE_MIGRATIONS, RequestStore, runMigrations } from '@app/persistence';
 import type { DataSource } from 'typeorm';
 
 const rid = () => `req-${randomUUID()}`;
@@ -66,7 +67,9 @@ describe('RequestStore (Postgres)', () => {
         const rows = await instances[0].query(`SELECT name FROM migrations ORDER BY id`);
         expect(rows.map((m: { name: string }) => m.name)).toEqual(PERSISTENCE_MIGRATIONS.map((M) => new M().name));
         const tables = await instances[0].query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema]);
-        expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual(['migrations', 'request_events', 'requests']);
+        expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual([
+          'migrations', 'request_agents', 'request_events', 'request_questions', 'request_steps', 'requests',
+        ]);
         expect(await runMigrations(instances[1])).toEqual([]);
       } finally {
         await Promise.all(instances.map((ds) => ds.destroy()));
@@ -89,8 +92,8 @@ describe('RequestStore (Postgres)', () => {
       const first = await store.startRequest({ requestId, owner: 'alice', userQuery: 'find flights', context: { a: 1 } }, queued(requestId));
 
       expect(first.created).toBe(true);
-      expect(first.request).toMatchObject({ requestId, owner: 'alice', status: 'queued', userQuery: 'find flights', context: { a: 1 }, lastSeq: 1 });
-      expect(first.request.projection.status).toBe('queued');
+      expect(first.request).toMatchObject({ requestId, owner: 'alice', status: 'queued', lastSeq: 1 });
+      expect(await store.findRequest(requestId)).toMatchObject({ userQuery: 'find flights', context: { a: 1 } });
       expect(first.recorded).toEqual([{ type: 'status', requestId, seq: 1, ts: expect.any(String), status: 'queued' }]);
       expect(Object.keys(first.recorded[0])).toEqual(['type', 'requestId', 'seq', 'ts', 'status']);
       expect(first.recorded[0].ts).toBe(first.request.updatedAt.toISOString());
@@ -133,7 +136,7 @@ describe('RequestStore (Postgres)', () => {
 
       const row = await store.findRequest(a);
       expect(row).toMatchObject({ lastSeq: 4, status: 'running' });
-      expect(row?.projection.steps.map((s) => s.step)).toEqual([1, 2, 3]);
+      expect((await store.getState(a, undefined, 10)).steps.map((s) => s.step)).toEqual([1, 2, 3]);
       expect(row?.updatedAt.toISOString()).toBe(recorded[0].ts);
     });
 
@@ -198,7 +201,8 @@ describe('RequestStore (Postgres)', () => {
         pendingQuestions: [{ agent: 'planner', questionId: 'q-1', prompt: 'Which region?', options: ['eu', 'us'] }],
       });
       expect(state).not.toHaveProperty('askedQuestionIds');
-      expect((await store.findRequest(requestId))?.projection.askedQuestionIds).toEqual(['q-1']);
+      const asked = await dataSource.query(`SELECT question_id, pending FROM request_questions WHERE request_id = $1`, [requestId]);
+      expect(asked).toEqual([{ question_id: 'q-1', pending: true }]);
     });
 
     it('stores status and request.completed with a null agent and rebuilds them as recorded', async () => {
@@ -228,6 +232,111 @@ describe('RequestStore (Postgres)', () => {
     });
   });
 
+  describe('the projection rows', () => {
+    /** A long, tangled run: agents and steps revisited, errors, questions asked, re-asked and answered. */
+    function tangledRun(requestId: string): EventDraft[][] {
+      const batches: EventDraft[][] = [];
+      let n = 0;
+      const next = () => `e-${n++}`;
+      for (let b = 0; b < 12; b++) {
+        const batch: EventDraft[] = [];
+        for (let i = 0; i < 15; i++) {
+          const agent = ['planner', 'executor', 'critic'][(b + i) % 3];
+          const step = ((b * 7 + i * 3) % 11) + 1;
+          const k = (b * 15 + i) % 9;
+          if (k === 0) batch.push({ type: 'error', requestId, eventId: next(), agent, message: `boom ${b}`, ...(i % 2 ? { step } : {}) });
+          else if (k === 1) batch.push({ type: 'agent.completed', requestId, eventId: next(), agent, data: { b, i } });
+          else if (k === 2) batch.push({ type: 'question', requestId, eventId: next(), agent, questionId: `q-${b % 4}`, prompt: `ask ${b}` });
+          else if (k === 3) batch.push({ type: 'status', requestId, eventId: next(), status: 'running', reason: 'question answered', questionId: `q-${(b + 1) % 4}` });
+          else {
+            const status = (['running', 'completed', 'failed'] as const)[k % 3];
+            const data = { stepOrder: step, status, ...(k === 5 ? { tool: { name: `t${b}` } } : {}), ...(k === 6 ? { result: null, stepId: `s${step}` } : {}) };
+            batch.push({ type: 'progress', requestId, eventId: next(), agent, step, status, data });
+          }
+        }
+        batches.push(batch);
+      }
+      batches.push([{ type: 'request.completed', requestId, eventId: next(), status: 'failed', error: { reason: 'tangled' }, result: null }]);
+      return batches;
+    }
+
+    it('state equals the fold of the whole log, batch after batch', async () => {
+      const requestId = await started();
+      for (const batch of tangledRun(requestId)) {
+        await store.recordBatch(batch);
+        const log = await store.listEvents(requestId, 0, 100_000);
+        const folded = log.reduce(applyEvent, emptyProjection());
+        const state = await store.getState(requestId, undefined, 10);
+        expect({ status: state.status, agents: state.agents, steps: state.steps, pendingQuestions: state.pendingQuestions, result: state.result, error: state.error })
+          .toEqual({ status: folded.status, agents: folded.agents, steps: folded.steps, pendingQuestions: folded.pendingQuestions, result: folded.result, error: folded.error });
+        expect(state.seq).toBe(log.length);
+      }
+      expect((await store.getState(requestId, undefined, 10)).error).toEqual({ reason: 'tangled' });
+      expect(await store.getState(requestId, undefined, 10)).toHaveProperty('result', null);
+    });
+
+    it('an event rewrites only the rows it names, however many the request has', async () => {
+      const requestId = await started();
+      await store.recordBatch(Array.from({ length: 300 }, (_, i) => progress(requestId, i + 1)));
+      const versions = async () =>
+        new Map<number, string>(
+          (await dataSource.query(`SELECT step, xmin::text AS v FROM request_steps WHERE request_id = $1`, [requestId])).map((r: { step: number; v: string }) => [r.step, r.v]),
+        );
+      const before = await versions();
+      await store.recordBatch([progress(requestId, 150), progress(requestId, 301)]);
+      const after = await versions();
+      const rewritten = [...after].filter(([step, v]) => before.get(step) !== v).map(([step]) => step);
+      expect(rewritten.sort((a, b) => a - b)).toEqual([150, 301]);
+    });
+  });
+
+  describe('the migration to projection rows', () => {
+    const schema = `convert_${randomUUID().replace(/-/g, '')}`;
+    const inSchema = (migrations: unknown[]) => {
+      const url = new URL(process.env.DATABASE_URL as string);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      return new (dataSource.constructor as typeof DataSource)({ ...createDataSource(url.toString()).options, migrations } as never);
+    };
+    afterAll(async () => {
+      await dataSource.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    });
+
+    it('converts existing projection documents into rows that read back as the same state', async () => {
+      await dataSource.query(`CREATE SCHEMA ${schema}`);
+      const old = inSchema([InitialSchema1764200000000]);
+      await old.initialize();
+      const projection = {
+        status: 'waiting',
+        agents: [{ agent: 'b', status: 'failed', data: { x: '\u0000' } }, { agent: 'a', status: 'running' }],
+        steps: [{ agent: 'b', step: 2, status: 'completed', tool: 't' }, { agent: 'b', step: 1.5, status: 'failed', error: 'e' }],
+        pendingQuestions: [{ agent: 'a', questionId: 'q2', prompt: 'p2' }, { agent: 'a', questionId: 'q1', prompt: 'p1', options: ['x'] }],
+        askedQuestionIds: ['q0', 'q1', 'q2'],
+        result: null,
+      };
+      try {
+        await runMigrations(old);
+        await old.query(
+          `INSERT INTO requests (id, owner, status, user_query, last_seq, projection) VALUES ('old-1', 'alice', 'waiting', 'q', 7, $1::json)`,
+          [JSON.stringify(projection)],
+        );
+      } finally {
+        await old.destroy();
+      }
+      const current = inSchema(PERSISTENCE_MIGRATIONS);
+      await current.initialize();
+      try {
+        expect((await runMigrations(current)).map((m) => m.name)).toEqual(['ProjectionRows1764300000000']);
+        const state = await new RequestStore(current).getState('old-1', undefined, 10);
+        expect(state).toMatchObject({ seq: 7, status: 'waiting', agents: projection.agents, steps: projection.steps, pendingQuestions: projection.pendingQuestions, result: null });
+        expect(state).not.toHaveProperty('error');
+        const asked = await current.query(`SELECT question_id, pending FROM request_questions ORDER BY question_id`);
+        expect(asked).toEqual([{ question_id: 'q0', pending: false }, { question_id: 'q1', pending: true }, { question_id: 'q2', pending: true }]);
+      } finally {
+        await current.destroy();
+      }
+    });
+  });
+
   describe('transition', () => {
     it('records what decide returns and gives back the row as it was before', async () => {
       const requestId = await started();
@@ -238,7 +347,6 @@ describe('RequestStore (Postgres)', () => {
       });
       expect(seen).toMatchObject({ requestId, lastSeq: 1, status: 'queued' });
       expect(result?.request).toMatchObject({ requestId, lastSeq: 1, status: 'queued' });
-      expect(result?.request.projection.status).toBe('queued');
       expect(result?.recorded).toEqual([{ type: 'status', requestId, seq: 2, ts: expect.any(String), status: 'cancelling', reason: 'user' }]);
       expect(await store.findRequest(requestId)).toMatchObject({ lastSeq: 2, status: 'cancelling' });
     });
@@ -258,7 +366,7 @@ describe('RequestStore (Postgres)', () => {
       const failure = new Error('conflict');
       await expect(
         store.transition(requestId, (request) => {
-          request.projection.status = 'failed'; // a copy: must not leak
+          request.status = 'failed'; // a copy: must not leak
           throw failure;
         }),
       ).rejects.toBe(failure);
@@ -340,8 +448,8 @@ describe('RequestStore (Postgres)', () => {
         userQuery: 'find flights',
         createdAt: row?.createdAt.toISOString(),
         updatedAt: row?.updatedAt.toISOString(),
-        agents: row?.projection.agents,
-        steps: row?.projection.steps,
+        agents: [{ agent: 'researcher', status: 'running', data: { stepOrder: 3, note: 'step 3' } }],
+        steps: [1, 2, 3].map((step) => ({ agent: 'researcher', step, status: 'running' })),
         pendingQuestions: [],
       });
 

@@ -1,5 +1,5 @@
 import { isFinalStatus, type RequestStatus } from './request-status';
-import type { RecordedMessage, RequestProjection, StepSummary } from './server-messages';
+import type { AgentSummary, RecordedMessage, RequestProjection, StepSummary } from './server-messages';
 
 export function emptyProjection(status: RequestStatus = 'unknown'): RequestProjection {
   return { status, agents: [], steps: [], pendingQuestions: [], askedQuestionIds: [] };
@@ -11,17 +11,59 @@ function advance(current: RequestStatus, next: RequestStatus): RequestStatus {
   return next;
 }
 
+/**
+ * Look-ups by key, so that folding an event costs the same however many
+ * agents and steps the projection already holds. Built lazily per projection
+ * and rebuilt when its arrays were replaced or grew behind the index's back.
+ */
+interface ProjectionIndex {
+  agentsOf: AgentSummary[];
+  stepsOf: StepSummary[];
+  agents: Map<string, AgentSummary>;
+  steps: Map<string, StepSummary>;
+}
+const indexes = new WeakMap<RequestProjection, ProjectionIndex>();
+const stepKey = (agent: string, step: number) => `${step}\u0000${agent}`;
+
+function indexOf(p: RequestProjection): ProjectionIndex {
+  let index = indexes.get(p);
+  if (!index || index.agentsOf !== p.agents || index.stepsOf !== p.steps || index.agents.size !== p.agents.length || index.steps.size !== p.steps.length) {
+    index = {
+      agentsOf: p.agents,
+      stepsOf: p.steps,
+      agents: new Map(p.agents.map((a) => [a.agent, a])),
+      steps: new Map(p.steps.map((s) => [stepKey(s.agent, s.step), s])),
+    };
+    indexes.set(p, index);
+  }
+  return index;
+}
+
+function findAgent(p: RequestProjection, agent: string): AgentSummary | undefined {
+  return indexOf(p).agents.get(agent);
+}
+
 function upsertAgent(p: RequestProjection, agent: string, status: 'running' | 'completed' | 'failed', data?: Record<string, unknown>): void {
-  const existing = p.agents.find((a) => a.agent === agent);
+  const index = indexOf(p);
+  const existing = index.agents.get(agent);
   const entry = { agent, status, ...(data === undefined ? {} : { data }) };
   if (existing) Object.assign(existing, entry);
-  else p.agents.push(entry);
+  else {
+    p.agents.push(entry);
+    index.agents.set(agent, entry);
+  }
 }
 
 function upsertStep(p: RequestProjection, agent: string, step: number, fields: Partial<StepSummary>): void {
-  const existing = p.steps.find((s) => s.agent === agent && s.step === step);
+  const index = indexOf(p);
+  const key = stepKey(agent, step);
+  const existing = index.steps.get(key);
   if (existing) Object.assign(existing, fields);
-  else p.steps.push({ agent, step, status: 'running', ...fields });
+  else {
+    const entry: StepSummary = { agent, step, status: 'running', ...fields };
+    p.steps.push(entry);
+    index.steps.set(key, entry);
+  }
 }
 
 function pick(data: Record<string, unknown>, keys: Array<'stepId' | 'tool' | 'result' | 'error'>): Partial<StepSummary> {
@@ -42,7 +84,7 @@ export function applyEvent(p: RequestProjection, event: RecordedMessage): Reques
       break;
     case 'progress':
       p.status = advance(p.status, p.status === 'waiting' ? 'waiting' : 'running');
-      upsertAgent(p, event.agent, p.agents.find((a) => a.agent === event.agent)?.status === 'failed' ? 'failed' : 'running', event.data);
+      upsertAgent(p, event.agent, findAgent(p, event.agent)?.status === 'failed' ? 'failed' : 'running', event.data);
       if (event.step !== undefined) upsertStep(p, event.agent, event.step, { status: event.status, ...pick(event.data, ['stepId', 'tool', 'result', 'error']) });
       break;
     case 'agent.completed':

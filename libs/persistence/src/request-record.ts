@@ -1,17 +1,23 @@
-import type { EventDraft, RecordedMessage, RequestProjection, RequestStatus } from '@app/contracts';
+import type { EventDraft, RecordedMessage, RequestStatus } from '@app/contracts';
 
-/** A `requests` row as the rest of the product sees it. */
-export interface RequestRecord {
+/** The small columns of a `requests` row: what every writer locks and reads. */
+export interface RequestHeader {
   requestId: string;
   owner: string;
   status: RequestStatus;
-  userQuery: string;
-  context: Record<string, unknown>;
   lastSeq: number;
-  projection: RequestProjection;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** A whole `requests` row as the rest of the product sees it (the state's lists are read by `getState`). */
+export interface RequestRecord extends RequestHeader {
+  userQuery: string;
+  context: Record<string, unknown>;
+}
+
+/** Where a question of a request stands (feedback: NOT_FOUND, CONFLICT or go). */
+export type QuestionState = 'never asked' | 'pending' | 'answered';
 
 export interface NewRequest {
   requestId: string;
@@ -23,13 +29,13 @@ export interface NewRequest {
 export interface StartResult {
   /** false: the id already existed; nothing was recorded and `request` is the existing row. */
   created: boolean;
-  request: RequestRecord;
+  request: RequestHeader;
   recorded: RecordedMessage[];
 }
 
 export interface TransitionResult {
   /** The row as it was before the drafts were recorded. */
-  request: RequestRecord;
+  request: RequestHeader;
   recorded: RecordedMessage[];
 }
 

@@ -1,29 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import {
-  applyEvent,
+  isFinalStatus,
+  type AgentSummary,
   type EventDraft,
+  type PendingQuestion,
   type RecordedMessage,
   type RecordedType,
-  type RequestProjection,
   type RequestStatus,
   type StateMessage,
-  emptyProjection,
-  isFinalStatus,
+  type StepSummary,
 } from '@app/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { agentOf, messageOf, payloadOf, toRecordedMessage } from './recorded-message';
-import type { BatchResult, NewRequest, RequestRecord, StartResult, TransitionResult } from './request-record';
+import { ProjectionSlice, type SliceChanges, type SliceRows, type StoredQuestion, type StoredSummary } from './projection-slice';
+import type { BatchResult, NewRequest, QuestionState, RequestHeader, RequestRecord, StartResult, TransitionResult } from './request-record';
 
 interface RequestRow {
   id: string;
   owner: string;
   status: string;
-  user_query: string;
-  context: Record<string, unknown>;
   last_seq: number;
-  projection: RequestProjection;
   created_at: Date;
   updated_at: Date;
+}
+interface FullRequestRow extends RequestRow {
+  user_query: string;
+  context: Record<string, unknown>;
+}
+interface StateRow extends RequestRow {
+  user_query: string;
+  /** json as text: SQL NULL (no result) must stay apart from a JSON null result. */
+  result: string | null;
+  error: string | null;
+  agents: AgentSummary[];
+  steps: StepSummary[];
+  pending_questions: PendingQuestion[];
 }
 
 interface EventRow {
@@ -34,18 +45,16 @@ interface EventRow {
   recorded_at: Date;
 }
 
-const REQUEST_COLUMNS = 'id, owner, status, user_query, context, last_seq, projection, created_at, updated_at';
+/** The small columns every writer locks and reads: never the documents (context) or the projection rows. */
+const HEADER_COLUMNS = 'id, owner, status, last_seq, created_at, updated_at';
 const EVENT_COLUMNS = 'request_id, seq, type, payload, recorded_at';
 
-function toRecord(row: RequestRow): RequestRecord {
+function toHeader(row: RequestRow): RequestHeader {
   return {
     requestId: row.id,
     owner: row.owner,
     status: row.status as RequestStatus,
-    userQuery: row.user_query,
-    context: row.context,
     lastSeq: row.last_seq,
-    projection: row.projection,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -60,7 +69,10 @@ const pairKey = (requestId: string, eventId: string) => `${requestId}\u0000${eve
 /**
  * The request log and its projection: the only place with SQL. Every write
  * locks the request rows it touches (`FOR UPDATE`), so `seq` is assigned by one
- * writer at a time and a rollback leaves no gap.
+ * writer at a time and a rollback leaves no gap. The projection behind `state`
+ * is kept as a row per agent, step and question: a write reads and writes
+ * only the rows its events name (see ProjectionSlice), so recording costs the
+ * same for a request's 10,000th event as for its 10th.
  */
 @Injectable()
 export class RequestStore {
@@ -73,10 +85,10 @@ export class RequestStore {
     return this.dataSource.transaction(async (em) => {
       const now = new Date();
       const inserted: unknown[] = await em.query(
-        `INSERT INTO requests (id, owner, status, user_query, context, last_seq, projection, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5::json, 0, $6::json, $7, $7)
+        `INSERT INTO requests (id, owner, status, user_query, context, last_seq, created_at, updated_at)
+         VALUES ($1, $2, 'unknown', $3, $4::json, 0, $5, $5)
          ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [requestId, owner, emptyProjection().status, userQuery, JSON.stringify(context), JSON.stringify(emptyProjection()), now],
+        [requestId, owner, userQuery, JSON.stringify(context), now],
       );
       const [row] = await this.lock(em, [requestId]);
       if (!row) throw new Error(`request ${requestId} vanished while being started`);
@@ -93,17 +105,20 @@ export class RequestStore {
    * `beforeCommit` runs while the row is still locked: whatever it sets off
    * (a message to the agents) cannot be recorded ahead of these events, and
    * when it fails nothing was recorded, so the caller may retry.
+   * With `questionId`, `decide` also learns whether that question is pending.
    */
   async transition(
     requestId: string,
-    decide: (request: RequestRecord) => EventDraft[],
-    beforeCommit?: (request: RequestRecord, recorded: RecordedMessage[]) => Promise<void>,
+    decide: (request: RequestHeader, question: QuestionState) => EventDraft[],
+    beforeCommit?: (request: RequestHeader, recorded: RecordedMessage[]) => Promise<void>,
+    options: { questionId?: string } = {},
   ): Promise<TransitionResult | null> {
     return this.dataSource.transaction(async (em) => {
       const [row] = await this.lock(em, [requestId]);
       if (!row) return null;
-      // decide gets a copy: whatever it does to it cannot leak into the fold.
-      const drafts = decide(structuredClone(row));
+      const question = options.questionId === undefined ? 'never asked' : await this.questionState(em, requestId, options.questionId);
+      // decide gets a copy: whatever it does to it cannot leak into the write.
+      const drafts = decide({ ...row }, question);
       assertFor(requestId, drafts);
       const { recorded } = await this.record(em, [row], drafts, new Date());
       await beforeCommit?.(row, recorded);
@@ -150,8 +165,10 @@ export class RequestStore {
   }
 
   /**
-   * The `state` snapshot. The row is read first and the replayed events are
-   * bounded by its last_seq, so `events` ends exactly at the snapshot's `seq`.
+   * The `state` snapshot, read in one statement (one consistent view of the
+   * request row and its agent, step and question rows). The replayed events
+   * are bounded by the row's last_seq, so `events` ends exactly at the
+   * snapshot's `seq`.
    */
   async getState(
     requestId: string,
@@ -160,31 +177,39 @@ export class RequestStore {
     /** Runs on the row's owner before anything else is read; throw to refuse the read. */
     authorize: (owner: string) => void = () => undefined,
   ): Promise<StateMessage> {
-    const request = await this.findRequest(requestId);
-    if (!request) {
+    const rows: StateRow[] = await this.dataSource.query(
+      `SELECT ${HEADER_COLUMNS}, user_query, result::text AS result, error::text AS error,
+              COALESCE((SELECT json_agg(a.summary ORDER BY a.position) FROM request_agents a WHERE a.request_id = r.id), '[]') AS agents,
+              COALESCE((SELECT json_agg(s.summary ORDER BY s.position) FROM request_steps s WHERE s.request_id = r.id), '[]') AS steps,
+              COALESCE((SELECT json_agg(q.summary ORDER BY q.position) FROM request_questions q
+                         WHERE q.request_id = r.id AND q.pending), '[]') AS pending_questions
+         FROM requests r WHERE r.id = $1`,
+      [requestId],
+    );
+    const row = rows[0];
+    if (!row) {
       const unknown: StateMessage = { type: 'state', requestId, seq: 0, status: 'unknown', agents: [], steps: [], pendingQuestions: [] };
       return lastSeq === undefined ? unknown : { ...unknown, events: [] };
     }
-    authorize(request.owner);
-    const p = request.projection;
+    authorize(row.owner);
     const state: StateMessage = {
       type: 'state',
       requestId,
-      seq: request.lastSeq,
-      status: p.status,
-      userQuery: request.userQuery,
-      createdAt: request.createdAt.toISOString(),
-      updatedAt: request.updatedAt.toISOString(),
-      agents: p.agents,
-      steps: p.steps,
-      pendingQuestions: p.pendingQuestions,
-      ...(p.result === undefined ? {} : { result: p.result }),
-      ...(p.error === undefined ? {} : { error: p.error }),
+      seq: row.last_seq,
+      status: row.status as RequestStatus,
+      userQuery: row.user_query,
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
+      agents: row.agents,
+      steps: row.steps,
+      pendingQuestions: row.pending_questions,
+      ...(row.result === null ? {} : { result: JSON.parse(row.result) as unknown }),
+      ...(row.error === null ? {} : { error: JSON.parse(row.error) as unknown }),
     };
     if (lastSeq === undefined) return state;
     // seq is gap-free, so "the last replayLimit events" is a seq range.
-    const from = Math.max(lastSeq, request.lastSeq - Math.max(0, replayLimit));
-    const events = from < request.lastSeq ? await this.selectEvents(requestId, from, request.lastSeq) : [];
+    const from = Math.max(lastSeq, row.last_seq - Math.max(0, replayLimit));
+    const events = from < row.last_seq ? await this.selectEvents(requestId, from, row.last_seq) : [];
     return from > lastSeq ? { ...state, events, truncated: true } : { ...state, events };
   }
 
@@ -198,8 +223,9 @@ export class RequestStore {
   }
 
   async findRequest(requestId: string): Promise<RequestRecord | null> {
-    const rows: RequestRow[] = await this.dataSource.query(`SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = $1`, [requestId]);
-    return rows.length > 0 ? toRecord(rows[0]) : null;
+    const rows: FullRequestRow[] = await this.dataSource.query(`SELECT ${HEADER_COLUMNS}, user_query, context FROM requests WHERE id = $1`, [requestId]);
+    if (rows.length === 0) return null;
+    return { ...toHeader(rows[0]), userQuery: rows[0].user_query, context: rows[0].context };
   }
 
   /** Removes the request and its log (e.g. a start undone because the agents never heard of it). false: no such request. */
@@ -223,12 +249,21 @@ export class RequestStore {
   }
 
   /** Locks the rows in id order, the same order for every writer, so two batches cannot deadlock. */
-  private async lock(em: EntityManager, requestIds: string[]): Promise<RequestRecord[]> {
+  private async lock(em: EntityManager, requestIds: string[]): Promise<RequestHeader[]> {
     const rows: RequestRow[] = await em.query(
-      `SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+      `SELECT ${HEADER_COLUMNS} FROM requests WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
       [requestIds],
     );
-    return rows.map(toRecord);
+    return rows.map(toHeader);
+  }
+
+  private async questionState(em: EntityManager, requestId: string, questionId: string): Promise<QuestionState> {
+    const rows: Array<{ pending: boolean }> = await em.query(
+      'SELECT pending FROM request_questions WHERE request_id = $1 AND question_id = $2',
+      [requestId, questionId],
+    );
+    if (rows.length === 0) return 'never asked';
+    return rows[0].pending ? 'pending' : 'answered';
   }
 
   /** The already-recorded messages among the drafts' (requestId, eventId) pairs, by pair. */
@@ -248,66 +283,195 @@ export class RequestStore {
   }
 
   /**
+   * The projection rows the drafts name (agents, steps, asked questions) and
+   * the pending questions of their requests, one index probe per key: never
+   * a whole request's rows.
+   */
+  private async loadSlices(em: EntityManager, locked: RequestHeader[], drafts: EventDraft[]): Promise<Map<string, ProjectionSlice>> {
+    const keys = touchedKeys(drafts);
+    const rows: Array<{ kind: 'agent' | 'step' | 'question'; request_id: string; position: number; pending: boolean | null; summary: never }> = await em.query(
+      `SELECT 'agent' AS kind, k.request_id, x.position, NULL::boolean AS pending, x.summary
+         FROM unnest($1::text[], $2::text[]) AS k(request_id, agent)
+        CROSS JOIN LATERAL (SELECT position, summary FROM request_agents x WHERE x.request_id = k.request_id AND x.agent = k.agent) AS x
+       UNION ALL
+       SELECT 'step', k.request_id, x.position, NULL, x.summary
+         FROM unnest($3::text[], $4::text[], $5::float8[]) AS k(request_id, agent, step)
+        CROSS JOIN LATERAL (SELECT position, summary FROM request_steps x
+                             WHERE x.request_id = k.request_id AND x.agent = k.agent AND x.step = k.step) AS x
+       UNION ALL
+       SELECT 'question', k.request_id, x.position, x.pending, x.summary
+         FROM unnest($6::text[], $7::text[]) AS k(request_id, question_id)
+        CROSS JOIN LATERAL (SELECT position, pending, summary FROM request_questions x
+                             WHERE x.request_id = k.request_id AND x.question_id = k.question_id) AS x
+       UNION ALL
+       SELECT 'question', q.request_id, q.position, q.pending, q.summary
+         FROM request_questions q WHERE q.request_id = ANY($8::text[]) AND q.pending`,
+      [...keys.agents, ...keys.steps, ...keys.questions, locked.map((r) => r.requestId)],
+    );
+    const loaded = new Map<string, SliceRows>(locked.map((r) => [r.requestId, { agents: [], steps: [], questions: [] }]));
+    const seenQuestions = new Set<string>();
+    for (const row of rows) {
+      const slice = loaded.get(row.request_id)!;
+      if (row.kind === 'agent') slice.agents.push(row as StoredSummary<AgentSummary>);
+      else if (row.kind === 'step') slice.steps.push(row as StoredSummary<StepSummary>);
+      // A pending question the events also name comes twice.
+      else if (!seenQuestions.has(pairKey(row.request_id, (row.summary as PendingQuestion).questionId))) {
+        seenQuestions.add(pairKey(row.request_id, (row.summary as PendingQuestion).questionId));
+        slice.questions.push(row as StoredQuestion);
+      }
+    }
+    return new Map(locked.map((r) => [r.requestId, new ProjectionSlice(r.status, loaded.get(r.requestId)!)]));
+  }
+
+  /**
    * The one way anything is recorded: gives each draft the next seq of its
-   * (locked) request, inserts them all in one statement, folds them into the
-   * projections and writes the touched rows back in one statement.
-   * Array parameters through unnest keep the statement at a fixed number of
-   * binds, however large the batch. Callers take `now` once the rows are
-   * locked, so `ts` does not go backwards as `seq` goes up.
+   * (locked) request, folds it into the request's slice, then writes the
+   * events, the touched projection rows and the request rows in one
+   * statement. Array parameters through unnest keep the statement at a fixed
+   * number of binds, however large the batch. Callers take `now` once the
+   * rows are locked, so `ts` does not go backwards as `seq` goes up.
    */
   private async record(
     em: EntityManager,
-    locked: RequestRecord[],
+    locked: RequestHeader[],
     drafts: EventDraft[],
     now: Date,
-  ): Promise<{ recorded: RecordedMessage[]; after: Map<string, RequestRecord> }> {
-    const after = new Map<string, RequestRecord>();
+  ): Promise<{ recorded: RecordedMessage[]; after: Map<string, RequestHeader> }> {
+    const after = new Map<string, RequestHeader>();
     if (drafts.length === 0) return { recorded: [], after };
-    const before = new Map(locked.map((r) => [r.requestId, r]));
+    const touchedIds = new Set(drafts.map((d) => d.requestId));
+    const slices = await this.loadSlices(em, locked.filter((r) => touchedIds.has(r.requestId)), drafts);
     const ts = now.toISOString();
     const recorded: RecordedMessage[] = [];
-    const columns = { requestId: [] as string[], seq: [] as number[], eventId: [] as string[], type: [] as string[], agent: [] as Array<string | null>, payload: [] as string[] };
+    const events = new EventColumns();
+    const lockedById = new Map(locked.map((r) => [r.requestId, r]));
 
     for (const draft of drafts) {
-      let current = after.get(draft.requestId);
-      if (!current) {
-        const row = before.get(draft.requestId);
-        if (!row) throw new Error(`request ${draft.requestId} is not locked by this transaction`);
-        current = { ...row, projection: structuredClone(row.projection), updatedAt: now };
-        after.set(draft.requestId, current);
-      }
+      const slice = slices.get(draft.requestId);
+      const header = lockedById.get(draft.requestId);
+      if (!slice || !header) throw new Error(`request ${draft.requestId} is not locked by this transaction`);
+      const current = after.get(draft.requestId) ?? { ...header, updatedAt: now };
+      after.set(draft.requestId, current);
       const seq = ++current.lastSeq;
       const payload = payloadOf(draft);
       const message = messageOf(draft.type, draft.requestId, seq, ts, payload);
-      applyEvent(current.projection, message);
-      current.status = current.projection.status;
+      slice.apply(message);
+      current.status = slice.projection.status;
       recorded.push(message);
-      columns.requestId.push(draft.requestId);
-      columns.seq.push(seq);
-      columns.eventId.push(draft.eventId);
-      columns.type.push(draft.type);
-      columns.agent.push(agentOf(draft));
-      columns.payload.push(JSON.stringify(payload));
+      events.add(draft, seq, payload);
     }
-
-    await em.query(
-      `INSERT INTO request_events (request_id, seq, event_id, type, agent, payload, recorded_at)
-       SELECT e.request_id, e.seq, e.event_id, e.type, e.agent, e.payload::json, $7
-         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
-              AS e(request_id, seq, event_id, type, agent, payload)`,
-      [columns.requestId, columns.seq, columns.eventId, columns.type, columns.agent, columns.payload, now],
-    );
-    const touched = [...after.values()];
-    await em.query(
-      `UPDATE requests AS r
-          SET last_seq = u.last_seq, status = u.status, projection = u.projection::json, updated_at = $5
-         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS u(id, last_seq, status, projection)
-        WHERE r.id = u.id`,
-      [touched.map((r) => r.requestId), touched.map((r) => r.lastSeq), touched.map((r) => r.status), touched.map((r) => JSON.stringify(r.projection)), now],
-    );
+    await em.query(WRITE_STATEMENT, [...events.params(), now, ...sliceParams(after, slices)]);
     return { recorded, after };
   }
 }
+
+/** The keys of the agent, step and question rows the drafts name, as unnest columns. */
+function touchedKeys(drafts: EventDraft[]) {
+  const agents = new Map<string, [string, string]>();
+  const steps = new Map<string, [string, string, number]>();
+  const questions = new Map<string, [string, string]>();
+  for (const d of drafts) {
+    if (d.type === 'status' || d.type === 'request.completed') {
+      if (d.type === 'status' && d.questionId) questions.set(pairKey(d.requestId, d.questionId), [d.requestId, d.questionId]);
+      continue;
+    }
+    agents.set(pairKey(d.requestId, d.agent), [d.requestId, d.agent]);
+    if (d.type === 'question') questions.set(pairKey(d.requestId, d.questionId), [d.requestId, d.questionId]);
+    if ((d.type === 'progress' || d.type === 'error') && d.step !== undefined) {
+      steps.set(`${pairKey(d.requestId, d.agent)}\u0000${d.step}`, [d.requestId, d.agent, d.step]);
+    }
+  }
+  const columns = <T extends unknown[]>(rows: Iterable<T>, width: number) => {
+    const out: unknown[][] = Array.from({ length: width }, () => []);
+    for (const row of rows) row.forEach((value, i) => out[i].push(value));
+    return out;
+  };
+  return { agents: columns(agents.values(), 2), steps: columns(steps.values(), 3), questions: columns(questions.values(), 2) };
+}
+
+/** request_events columns of a batch, for one unnest INSERT. */
+class EventColumns {
+  private readonly requestId: string[] = [];
+  private readonly seq: number[] = [];
+  private readonly eventId: string[] = [];
+  private readonly type: string[] = [];
+  private readonly agent: Array<string | null> = [];
+  private readonly payload: string[] = [];
+
+  add(draft: EventDraft, seq: number, payload: Record<string, unknown>): void {
+    this.requestId.push(draft.requestId);
+    this.seq.push(seq);
+    this.eventId.push(draft.eventId);
+    this.type.push(draft.type);
+    this.agent.push(agentOf(draft));
+    this.payload.push(JSON.stringify(payload));
+  }
+
+  params(): unknown[] {
+    return [this.requestId, this.seq, this.eventId, this.type, this.agent, this.payload];
+  }
+}
+
+/** $8..$26 of WRITE_STATEMENT: the slices' rows and the requests' new headers. */
+function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, ProjectionSlice>): unknown[] {
+  const a = { r: [] as string[], agent: [] as string[], pos: [] as number[], doc: [] as string[] };
+  const s = { r: [] as string[], agent: [] as string[], step: [] as number[], pos: [] as number[], doc: [] as string[] };
+  const q = { r: [] as string[], id: [] as string[], pos: [] as number[], pending: [] as boolean[], doc: [] as string[] };
+  const r = { id: [] as string[], lastSeq: [] as number[], status: [] as string[], result: [] as Array<string | null>, error: [] as Array<string | null> };
+  for (const [requestId, header] of after) {
+    const changes: SliceChanges = slices.get(requestId)!.changes();
+    for (const { summary, position } of changes.agents) {
+      a.r.push(requestId), a.agent.push(summary.agent), a.pos.push(position), a.doc.push(JSON.stringify(summary));
+    }
+    for (const { summary, position } of changes.steps) {
+      s.r.push(requestId), s.agent.push(summary.agent), s.step.push(summary.step), s.pos.push(position), s.doc.push(JSON.stringify(summary));
+    }
+    for (const { summary, position, pending } of changes.questions) {
+      q.r.push(requestId), q.id.push(summary.questionId), q.pos.push(position), q.pending.push(pending), q.doc.push(JSON.stringify(summary));
+    }
+    r.id.push(requestId);
+    r.lastSeq.push(header.lastSeq);
+    r.status.push(changes.status);
+    r.result.push('result' in changes ? JSON.stringify(changes.result) : null);
+    r.error.push('error' in changes ? JSON.stringify(changes.error) : null);
+  }
+  return [a.r, a.agent, a.pos, a.doc, s.r, s.agent, s.step, s.pos, s.doc, q.r, q.id, q.pos, q.pending, q.doc, r.id, r.lastSeq, r.status, r.result, r.error];
+}
+
+/**
+ * One round trip for a whole batch: the events, the projection rows it
+ * touched (each key once: the slice merged the batch's changes to it), and
+ * the requests' counters and status. An agent or step keeps the position it
+ * was created at; a question moves to the seq of its latest ask.
+ */
+const WRITE_STATEMENT = `
+  WITH events AS (
+    INSERT INTO request_events (request_id, seq, event_id, type, agent, payload, recorded_at)
+    SELECT e.request_id, e.seq, e.event_id, e.type, e.agent, e.payload::json, $7
+      FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
+           AS e(request_id, seq, event_id, type, agent, payload)
+  ), agents AS (
+    INSERT INTO request_agents (request_id, agent, position, summary)
+    SELECT u.request_id, u.agent, u.position, u.summary::json
+      FROM unnest($8::text[], $9::text[], $10::int[], $11::text[]) AS u(request_id, agent, position, summary)
+        ON CONFLICT (request_id, agent) DO UPDATE SET summary = EXCLUDED.summary
+  ), steps AS (
+    INSERT INTO request_steps (request_id, agent, step, position, summary)
+    SELECT u.request_id, u.agent, u.step, u.position, u.summary::json
+      FROM unnest($12::text[], $13::text[], $14::float8[], $15::int[], $16::text[]) AS u(request_id, agent, step, position, summary)
+        ON CONFLICT (request_id, agent, step) DO UPDATE SET summary = EXCLUDED.summary
+  ), questions AS (
+    INSERT INTO request_questions (request_id, question_id, position, pending, summary)
+    SELECT u.request_id, u.question_id, u.position, u.pending, u.summary::json
+      FROM unnest($17::text[], $18::text[], $19::int[], $20::boolean[], $21::text[]) AS u(request_id, question_id, position, pending, summary)
+        ON CONFLICT (request_id, question_id) DO UPDATE
+       SET position = EXCLUDED.position, pending = EXCLUDED.pending, summary = EXCLUDED.summary
+  )
+  UPDATE requests AS r
+     SET last_seq = u.last_seq, status = u.status, updated_at = $7,
+         result = COALESCE(u.result::json, r.result), error = COALESCE(u.error::json, r.error)
+    FROM unnest($22::text[], $23::int[], $24::text[], $25::text[], $26::text[]) AS u(id, last_seq, status, result, error)
+   WHERE r.id = u.id`;
 
 function assertFor(requestId: string, drafts: EventDraft[]): void {
   const stray = drafts.find((d) => d.requestId !== requestId);

@@ -1,5 +1,4 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { RequestProjection } from '@app/contracts';
 
 /**
  * The `requests` table. The migration is the schema (synchronize is never
@@ -28,8 +27,12 @@ export class RequestEntity {
   @Column({ name: 'last_seq', type: 'integer', default: 0 })
   lastSeq!: number;
 
-  @Column({ name: 'projection', type: 'json' })
-  projection!: RequestProjection;
+  /** The final result and error (`request.completed`); the state's lists live in request_agents/steps/questions. */
+  @Column({ name: 'result', type: 'json', nullable: true })
+  result!: unknown;
+
+  @Column({ name: 'error', type: 'json', nullable: true })
+  error!: unknown;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;

@@ -18,7 +18,7 @@ import {
 } from '@app/contracts';
 import { mayAccess, type Principal } from '@app/auth';
 import { BrokerPublisher, BrokerUnavailableError } from '@app/messaging';
-import { RequestStore, type RequestRecord } from '@app/persistence';
+import { RequestStore, type RequestHeader } from '@app/persistence';
 import { RecordedEventsPublisher } from '../recording';
 
 function statusEvent(requestId: string, fields: StatusFields): EventDraft {
@@ -45,7 +45,7 @@ export class RequestCommands {
     private readonly recorded: RecordedEventsPublisher,
   ) {}
 
-  async start(principal: Principal, command: StartCommand): Promise<{ created: boolean; request: RequestRecord }> {
+  async start(principal: Principal, command: StartCommand): Promise<{ created: boolean; request: RequestHeader }> {
     // Refused at once while the broker is away: nothing is recorded.
     this.requireBroker();
     const { requestId, userQuery, context = {} } = command;
@@ -104,12 +104,11 @@ export class RequestCommands {
     const { requestId, questionId, answer } = command;
     const result = await this.store.transition(
       requestId,
-      (request) => {
+      (request, question) => {
         if (!mayAccess(principal, request.owner)) throw forbidden();
         if (isFinalStatus(request.status)) throw new CommandError(ErrorCode.CONFLICT, `the request has already ${request.status}`);
-        const { askedQuestionIds, pendingQuestions } = request.projection;
-        if (!askedQuestionIds.includes(questionId)) throw notFound('no such question on this request');
-        if (!pendingQuestions.some((q) => q.questionId === questionId)) throw new CommandError(ErrorCode.CONFLICT, 'this question was already answered');
+        if (question === 'never asked') throw notFound('no such question on this request');
+        if (question === 'answered') throw new CommandError(ErrorCode.CONFLICT, 'this question was already answered');
         this.requireBroker();
         // An answer during a cancel must not make the request look as if it runs again.
         const status = request.status === 'cancelling' ? 'cancelling' : 'running';
@@ -121,6 +120,7 @@ export class RequestCommands {
         const feedback: FeedbackRequestCommand = { requestId, questionId, answer };
         await this.broker.publish(Exchanges.agentCommands, CommandRoutingKeys.feedback, feedback);
       },
+      { questionId },
     );
     if (!result) throw notFound();
     await this.fanOut(result.recorded);
