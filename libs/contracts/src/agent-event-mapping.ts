@@ -1,6 +1,7 @@
+import { isObject, length, matches } from 'class-validator';
 import { AgentEventBody, AgentEventTypes } from './amqp';
 import { CommandError } from './error-codes';
-import { FINAL_STATUSES, MAX_ID_CHARS, STEP_STATUSES, type FinalStatus, type StepStatus } from './request-status';
+import { FINAL_STATUSES, MAX_ID_CHARS, REQUEST_ID_PATTERN, STEP_STATUSES, type FinalStatus, type StepStatus } from './request-status';
 import type { EventDraft } from './server-messages';
 import { validateKnownFields } from './validation';
 
@@ -31,20 +32,48 @@ function oneOf<T extends string>(data: Record<string, unknown>, key: string, all
   return value as T;
 }
 
+const NO_NUL = /^[^\u0000]*$/;
+const isId = (value: unknown) => length(value, 1, MAX_ID_CHARS);
+
+/**
+ * The checks of `AgentEventBody`'s decorators, with class-validator's own
+ * check functions but without class-transformer and the metadata walk:
+ * every broker body passes here, and the full validation costs several
+ * times the rest of recording it. A body this refuses is validated again
+ * by the DTO, for its reasons; a unit test keeps the two in agreement.
+ */
+export function isUsableEnvelope(raw: unknown): raw is AgentEventBody {
+  if (!isObject(raw)) return false;
+  const { type, requestId, agent, eventId, data } = raw as Record<string, unknown>;
+  return (
+    isId(type) &&
+    typeof requestId === 'string' && matches(requestId, REQUEST_ID_PATTERN) &&
+    isId(agent) &&
+    NO_NUL.test(agent as string) &&
+    (eventId === undefined || eventId === null || (isId(eventId) && NO_NUL.test(eventId as string))) &&
+    isObject(data)
+  );
+}
+
+/** The envelope of an `agent.events` body, or UnusableEventError with every reason. */
+export function parseAgentEventEnvelope(raw: unknown): AgentEventBody {
+  if (isUsableEnvelope(raw)) return raw;
+  try {
+    // Unknown top-level fields are tolerated: agents of other teams may add tracing fields.
+    return validateKnownFields(AgentEventBody, raw);
+  } catch (error) {
+    const reason = error instanceof CommandError ? (error.details ?? []).map((d) => d.reasons.join('; ')).join('; ') : String(error);
+    throw new UnusableEventError(reason || 'body must be a JSON object');
+  }
+}
+
 /**
  * Maps a body from `agent.events` to the event the recorder stores
  * (PROTOCOL.md §2 "becomes"). Throws UnusableEventError with the reason.
  * `fallbackEventId` is used when the agent gave no `eventId`.
  */
 export function mapAgentEvent(raw: unknown, fallbackEventId: string): EventDraft {
-  let body: AgentEventBody;
-  try {
-    // Unknown top-level fields are tolerated: agents of other teams may add tracing fields.
-    body = validateKnownFields(AgentEventBody, raw);
-  } catch (error) {
-    const reason = error instanceof CommandError ? (error.details ?? []).map((d) => d.reasons.join('; ')).join('; ') : String(error);
-    throw new UnusableEventError(reason || 'body must be a JSON object');
-  }
+  const body = parseAgentEventEnvelope(raw);
   const { type, requestId, agent, data } = body;
   const base = { requestId, eventId: body.eventId ?? fallbackEventId };
 

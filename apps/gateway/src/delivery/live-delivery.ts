@@ -3,6 +3,7 @@ import type { Server, Socket } from 'socket.io';
 import { Exchanges, type RecordedBatch, type RecordedMessage } from '@app/contracts';
 import { BrokerConsumer, settle } from '@app/messaging';
 import { RequestStore } from '@app/persistence';
+import { ORIGIN_HEADER, RecordedEventsPublisher } from '../recording';
 import { roomOf, type WatcherSocket } from './delivery-ports';
 import { RequestFeed } from './request-feed';
 
@@ -20,6 +21,7 @@ export class LiveDelivery implements OnApplicationBootstrap {
   constructor(
     private readonly consumer: BrokerConsumer,
     private readonly store: RequestStore,
+    private readonly recorded: RecordedEventsPublisher,
   ) {}
 
   /** `onRefused`: a socket that watched an id before it existed, now created by someone it may not watch. */
@@ -29,6 +31,7 @@ export class LiveDelivery implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.recorded.onLocal((events) => this.route(events));
     await this.consumer.consume(
       {
         name: 'fanout',
@@ -39,6 +42,8 @@ export class LiveDelivery implements OnApplicationBootstrap {
         onAttached: () => this.feeds.forEach((feed) => feed.catchUpFromLog()),
       },
       (message, channel) => {
+        // Our own recorder's events: already delivered here, in process.
+        if (message.properties.headers?.[ORIGIN_HEADER] === this.recorded.origin) return settle(channel, (c) => c.ack(message));
         try {
           this.route((JSON.parse(message.content.toString('utf8')) as RecordedBatch).events);
         } catch (error) {

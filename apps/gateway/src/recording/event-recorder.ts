@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { DEAD_LETTER_REASON_HEADER, Exchanges, mapAgentEvent, Queues, UnusableEventError, type EventDraft } from '@app/contracts';
+import { DEAD_LETTER_REASON_HEADER, Exchanges, mapAgentEvent, Queues, UnusableEventError, type EventDraft, type RecordedMessage } from '@app/contracts';
 import { BrokerConsumer, BrokerPublisher, INGEST_QUEUE_OPTIONS, settle } from '@app/messaging';
 import { RequestStore, type BatchResult } from '@app/persistence';
 import { RecordedEventsPublisher } from './recorded-events.publisher';
@@ -11,6 +11,12 @@ const MAX_BATCH = 500;
 /** Unacked deliveries in flight: enough to keep a full batch waiting while one is written. */
 const PREFETCH = 2000;
 const RETRY_DELAY_MS = 1000;
+/**
+ * Recorded batches whose fan-out publish and ack may be under way while the
+ * next batch is written: the broker's confirm is not waited for before the
+ * next transaction starts, but memory stays bounded.
+ */
+const MAX_UNSETTLED_BATCHES = 4;
 
 interface Delivery {
   message: ConsumeMessage;
@@ -29,10 +35,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Takes agent events from the ingest queue and records them: validate,
- * de-duplicate, number, write a batch in one transaction, publish the
- * recorded events to the fan-out, then ack. Batches are group-committed:
- * a flush starts as soon as no more input is waiting, and whatever arrives
- * during a flush forms the next batch.
+ * de-duplicate, number, write a batch in one transaction, hand the recorded
+ * events to this instance's watchers, publish them to the fan-out, then ack.
+ * Batches are group-committed: a flush starts as soon as no more input is
+ * waiting, and whatever arrives during a flush forms the next batch. The
+ * fan-out publish and the ack of a batch run while the next one is written
+ * (in order: one chain); an input is acked only once its events are on the
+ * fan-out, so a crash before that redelivers it, and the de-duplication
+ * re-publishes it with its old seq.
  */
 @Injectable()
 export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -41,6 +51,9 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
   private flushing = false;
   private flushScheduled = false;
   private stopping = false;
+  /** The last batch's fan-out and ack; each batch's settles after the one before. */
+  private settled: Promise<void> = Promise.resolve();
+  private unsettled = 0;
 
   constructor(
     private readonly consumer: BrokerConsumer,
@@ -120,9 +133,31 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
     }
     // Not malformed, only late (a run stopped after its request ended): dropped, not dead-lettered.
     if (result.afterEnd.length > 0) this.logger.log(`dropped ${result.afterEnd.length} event(s) for requests that had already ended`);
-    await this.recorded.publish([...result.duplicates, ...result.recorded]);
-    for (const u of unusable) await this.deadLetter(u);
-    this.ackAll(batch);
+    const events = [...result.duplicates, ...result.recorded];
+    this.recorded.deliverLocally(events);
+    await this.settleInOrder(batch, events, unusable);
+  }
+
+  /** Queues the batch's fan-out, dead letters and ack behind the previous batch's; waits only when too many are queued. */
+  private async settleInOrder(batch: Delivery[], events: RecordedMessage[], unusable: Unusable[]): Promise<void> {
+    this.unsettled++;
+    this.settled = this.settled.then(() => this.settle(batch, events, unusable)).finally(() => this.unsettled--);
+    if (this.unsettled >= MAX_UNSETTLED_BATCHES) await this.settled;
+  }
+
+  /** Retries until the broker takes it all, then acks; on shutdown gives up unacked (the broker redelivers). */
+  private async settle(batch: Delivery[], events: RecordedMessage[], unusable: Unusable[]): Promise<void> {
+    for (;;) {
+      try {
+        await this.recorded.publishToOthers(events);
+        for (const u of unusable) await this.deadLetter(u);
+        return this.ackAll(batch);
+      } catch (error) {
+        if (this.stopping) return;
+        this.logger.error(`fan-out of a recorded batch of ${batch.length} failed, retrying: ${(error as Error).message}`);
+        await sleep(RETRY_DELAY_MS);
+      }
+    }
   }
 
   /**

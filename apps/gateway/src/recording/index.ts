@@ -1,2 +1,2 @@
 export { EventRecorder } from './event-recorder';
-export { RecordedEventsPublisher } from './recorded-events.publisher';
+export { ORIGIN_HEADER, RecordedEventsPublisher } from './recorded-events.publisher';
