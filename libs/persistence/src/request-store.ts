@@ -147,7 +147,7 @@ export class RequestStore {
         else if (!firstCopies.has(pairKey(draft.requestId, draft.eventId))) firstCopies.set(pairKey(draft.requestId, draft.eventId), draft);
       }
       const candidates = [...firstCopies.values()];
-      const earlier = await this.findRecorded(em, candidates);
+      const { earlier, slices } = await this.readTouched(em, rows, candidates, { withRecorded: true });
       const duplicates = candidates.flatMap((d) => earlier.get(pairKey(d.requestId, d.eventId)) ?? []);
       const ended = new Set(rows.filter((r) => isFinalStatus(r.status)).map((r) => r.requestId));
       const fresh: EventDraft[] = [];
@@ -159,7 +159,7 @@ export class RequestStore {
         if (draft.type === 'request.completed') ended.add(draft.requestId);
       }
 
-      const { recorded } = await this.record(em, rows, fresh, new Date());
+      const { recorded } = await this.record(em, rows, fresh, new Date(), slices);
       return { recorded, duplicates, unknownRequestIds, afterEnd };
     });
   }
@@ -266,61 +266,52 @@ export class RequestStore {
     return rows[0].pending ? 'pending' : 'answered';
   }
 
-  /** The already-recorded messages among the drafts' (requestId, eventId) pairs, by pair. */
-  private async findRecorded(em: EntityManager, drafts: EventDraft[]): Promise<Map<string, RecordedMessage>> {
-    if (drafts.length === 0) return new Map();
-    // LATERAL … LIMIT 1 keeps this one index probe per draft: as a plain join the planner
-    // hash-joins a large batch against the whole table (measured 140 ms at 200k rows, growing).
-    const rows: Array<EventRow & { event_id: string }> = await em.query(
-      `SELECT e.request_id, e.seq, e.type, e.payload, e.recorded_at, e.event_id
-         FROM unnest($1::text[], $2::text[]) AS d(request_id, event_id)
-        CROSS JOIN LATERAL (
-              SELECT ${EVENT_COLUMNS}, event_id FROM request_events x
-               WHERE x.request_id = d.request_id AND x.event_id = d.event_id LIMIT 1) AS e`,
-      [drafts.map((d) => d.requestId), drafts.map((d) => d.eventId)],
-    );
-    return new Map(rows.map((row) => [pairKey(row.request_id, row.event_id), toMessage(row)]));
-  }
-
   /**
-   * The projection rows the drafts name (agents, steps, asked questions) and
-   * the pending questions of their requests, one index probe per key: never
-   * a whole request's rows.
+   * What a write needs to read, in one round trip: the projection rows the
+   * drafts name (agents, steps, asked questions) and the pending questions of
+   * their requests, each by an index probe per key — never a whole request's
+   * rows — and, `withRecorded`, the drafts' (requestId, eventId) pairs that
+   * were recorded before (with their old seq and ts).
+   * LATERAL keeps every probe an index look-up: as plain joins the planner
+   * hash-joins a large batch against a whole table (measured 140 ms at 200k
+   * rows, growing).
    */
-  private async loadSlices(em: EntityManager, locked: RequestHeader[], drafts: EventDraft[]): Promise<Map<string, ProjectionSlice>> {
+  private async readTouched(
+    em: EntityManager,
+    locked: RequestHeader[],
+    drafts: EventDraft[],
+    { withRecorded = false } = {},
+  ): Promise<{ slices: Map<string, ProjectionSlice>; earlier: Map<string, RecordedMessage> }> {
     const keys = touchedKeys(drafts);
-    const rows: Array<{ kind: 'agent' | 'step' | 'question'; request_id: string; position: number; pending: boolean | null; summary: never }> = await em.query(
-      `SELECT 'agent' AS kind, k.request_id, x.position, NULL::boolean AS pending, x.summary
-         FROM unnest($1::text[], $2::text[]) AS k(request_id, agent)
-        CROSS JOIN LATERAL (SELECT position, summary FROM request_agents x WHERE x.request_id = k.request_id AND x.agent = k.agent) AS x
-       UNION ALL
-       SELECT 'step', k.request_id, x.position, NULL, x.summary
-         FROM unnest($3::text[], $4::text[], $5::float8[]) AS k(request_id, agent, step)
-        CROSS JOIN LATERAL (SELECT position, summary FROM request_steps x
-                             WHERE x.request_id = k.request_id AND x.agent = k.agent AND x.step = k.step) AS x
-       UNION ALL
-       SELECT 'question', k.request_id, x.position, x.pending, x.summary
-         FROM unnest($6::text[], $7::text[]) AS k(request_id, question_id)
-        CROSS JOIN LATERAL (SELECT position, pending, summary FROM request_questions x
-                             WHERE x.request_id = k.request_id AND x.question_id = k.question_id) AS x
-       UNION ALL
-       SELECT 'question', q.request_id, q.position, q.pending, q.summary
-         FROM request_questions q WHERE q.request_id = ANY($8::text[]) AND q.pending`,
-      [...keys.agents, ...keys.steps, ...keys.questions, locked.map((r) => r.requestId)],
-    );
+    const recordedKeys = withRecorded ? [drafts.map((d) => d.requestId), drafts.map((d) => d.eventId)] : [[], []];
+    const rows: TouchedRow[] = await em.query(READ_TOUCHED_STATEMENT, [
+      ...keys.agents,
+      ...keys.steps,
+      ...keys.questions,
+      locked.map((r) => r.requestId),
+      ...recordedKeys,
+    ]);
     const loaded = new Map<string, SliceRows>(locked.map((r) => [r.requestId, { agents: [], steps: [], questions: [] }]));
+    const earlier = new Map<string, RecordedMessage>();
     const seenQuestions = new Set<string>();
     for (const row of rows) {
+      if (row.kind === 'recorded') {
+        earlier.set(pairKey(row.request_id, row.event_id!), toMessage(row as unknown as EventRow));
+        continue;
+      }
       const slice = loaded.get(row.request_id)!;
-      if (row.kind === 'agent') slice.agents.push(row as StoredSummary<AgentSummary>);
-      else if (row.kind === 'step') slice.steps.push(row as StoredSummary<StepSummary>);
-      // A pending question the events also name comes twice.
-      else if (!seenQuestions.has(pairKey(row.request_id, (row.summary as PendingQuestion).questionId))) {
-        seenQuestions.add(pairKey(row.request_id, (row.summary as PendingQuestion).questionId));
-        slice.questions.push(row as StoredQuestion);
+      if (row.kind === 'agent') slice.agents.push(row as unknown as StoredSummary<AgentSummary>);
+      else if (row.kind === 'step') slice.steps.push(row as unknown as StoredSummary<StepSummary>);
+      else {
+        // A pending question the drafts also name comes twice.
+        const key = pairKey(row.request_id, (row.summary as PendingQuestion).questionId);
+        if (seenQuestions.has(key)) continue;
+        seenQuestions.add(key);
+        slice.questions.push(row as unknown as StoredQuestion);
       }
     }
-    return new Map(locked.map((r) => [r.requestId, new ProjectionSlice(r.status, loaded.get(r.requestId)!)]));
+    const slices = new Map(locked.map((r) => [r.requestId, new ProjectionSlice(r.status, loaded.get(r.requestId)!)]));
+    return { slices, earlier };
   }
 
   /**
@@ -336,11 +327,12 @@ export class RequestStore {
     locked: RequestHeader[],
     drafts: EventDraft[],
     now: Date,
+    /** Read by the caller already (readTouched), or read here. */
+    slices?: Map<string, ProjectionSlice>,
   ): Promise<{ recorded: RecordedMessage[]; after: Map<string, RequestHeader> }> {
     const after = new Map<string, RequestHeader>();
     if (drafts.length === 0) return { recorded: [], after };
-    const touchedIds = new Set(drafts.map((d) => d.requestId));
-    const slices = await this.loadSlices(em, locked.filter((r) => touchedIds.has(r.requestId)), drafts);
+    slices ??= (await this.readTouched(em, locked, drafts)).slices;
     const ts = now.toISOString();
     const recorded: RecordedMessage[] = [];
     const events = new EventColumns();
@@ -388,6 +380,44 @@ function touchedKeys(drafts: EventDraft[]) {
   };
   return { agents: columns(agents.values(), 2), steps: columns(steps.values(), 3), questions: columns(questions.values(), 2) };
 }
+
+interface TouchedRow {
+  kind: 'agent' | 'step' | 'question' | 'recorded';
+  request_id: string;
+  position: number | null;
+  pending: boolean | null;
+  summary: unknown;
+  seq: number | null;
+  type: RecordedType | null;
+  payload: Record<string, unknown> | null;
+  recorded_at: Date | null;
+  event_id: string | null;
+}
+
+/** $1..$10 of readTouched: agent keys, step keys, question keys, the locked requests, recorded pairs. */
+const READ_TOUCHED_STATEMENT = `
+  SELECT 'agent' AS kind, k.request_id, x.position, NULL::boolean AS pending, x.summary,
+         NULL::int AS seq, NULL::text AS type, NULL::json AS payload, NULL::timestamptz AS recorded_at, NULL::text AS event_id
+    FROM unnest($1::text[], $2::text[]) AS k(request_id, agent)
+   CROSS JOIN LATERAL (SELECT position, summary FROM request_agents x WHERE x.request_id = k.request_id AND x.agent = k.agent) AS x
+  UNION ALL
+  SELECT 'step', k.request_id, x.position, NULL, x.summary, NULL, NULL, NULL, NULL, NULL
+    FROM unnest($3::text[], $4::text[], $5::float8[]) AS k(request_id, agent, step)
+   CROSS JOIN LATERAL (SELECT position, summary FROM request_steps x
+                        WHERE x.request_id = k.request_id AND x.agent = k.agent AND x.step = k.step) AS x
+  UNION ALL
+  SELECT 'question', k.request_id, x.position, x.pending, x.summary, NULL, NULL, NULL, NULL, NULL
+    FROM unnest($6::text[], $7::text[]) AS k(request_id, question_id)
+   CROSS JOIN LATERAL (SELECT position, pending, summary FROM request_questions x
+                        WHERE x.request_id = k.request_id AND x.question_id = k.question_id) AS x
+  UNION ALL
+  SELECT 'question', q.request_id, q.position, q.pending, q.summary, NULL, NULL, NULL, NULL, NULL
+    FROM request_questions q WHERE q.request_id = ANY($8::text[]) AND q.pending
+  UNION ALL
+  SELECT 'recorded', e.request_id, NULL, NULL, NULL, e.seq, e.type, e.payload, e.recorded_at, e.event_id
+    FROM unnest($9::text[], $10::text[]) AS d(request_id, event_id)
+   CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS}, event_id FROM request_events x
+                        WHERE x.request_id = d.request_id AND x.event_id = d.event_id LIMIT 1) AS e`;
 
 /** request_events columns of a batch, for one unnest INSERT. */
 class EventColumns {
