@@ -44,7 +44,7 @@ import {
   type StatusMessage,
   type WatchRefusedMessage,
 } from '@app/contracts';
-import { AsyncApiSpec } from '../test/support/asyncapi';
+import { agentEventMessageOf, AsyncApiSpec, SOCKET_MESSAGE_OF } from '../test/support/asyncapi';
 
 /**
  * docs/asyncapi.yaml against libs/contracts: every message type is
@@ -73,28 +73,6 @@ const COMMAND_MESSAGES: Record<ClientCommandName, [command: string, ack: string]
   rejoin: ['rejoin', 'rejoinAck'],
   leave: ['leave', 'leaveAck'],
 };
-/** The component message of each recorded type on the socket. */
-const SOCKET_MESSAGE_OF: Record<RecordedMessage['type'], string> = {
-  progress: 'progress',
-  'agent.completed': 'agentCompleted',
-  question: 'question',
-  error: 'agentError',
-  'request.completed': 'requestCompleted',
-  status: 'status',
-};
-/** The component message of an `agent.events` body, by its type. */
-function agentEventMessageOf(type: string): string {
-  if (type.endsWith(AgentEventTypes.progressSuffix)) return 'progressEvent';
-  const byType: Record<string, string> = {
-    [AgentEventTypes.completed]: 'agentCompletedEvent',
-    [AgentEventTypes.question]: 'agentQuestionEvent',
-    [AgentEventTypes.error]: 'agentErrorEvent',
-    [AgentEventTypes.requestCompleted]: 'requestCompletedEvent',
-  };
-  if (!byType[type]) throw new Error(`no message for agent event type ${type}`);
-  return byType[type];
-}
-
 /** The DTO the gateway validates a command with. */
 const dtoOf = (name: ClientCommandName) => CLIENT_COMMANDS[name] as new () => object;
 const names = (messages: Array<{ name: string }>) => messages.map((m) => m.name);
@@ -232,6 +210,9 @@ describe('docs/asyncapi.yaml documents every message of libs/contracts', () => {
     expect(documented.filter((n) => !n.endsWith(progressSuffix)).sort()).toEqual(Object.values(exact).sort());
     expect(documented.filter((n) => n.endsWith(progressSuffix))).toEqual([`*${progressSuffix}`]);
     expect(names(spec.operationMessages('receiveAgentEvents')).sort()).toEqual(documented.sort());
+    for (const type of [...Object.values(exact), `executor.step${progressSuffix}`]) {
+      expect(spec.doc.components.messages[agentEventMessageOf(type)].name).toBe(type.endsWith(progressSuffix) ? `*${progressSuffix}` : type);
+    }
   });
 
   it('every command routing key on agent.commands, each published by an operation with that key', () => {
@@ -323,7 +304,7 @@ describe('payloads built from the contracts validate against the schemas', () =>
 
   it('recorded messages as mapAgentEvent makes them, live and in the fan-out batch', () => {
     expect(new Set(recorded.map((m) => m.type))).toEqual(new Set(RECORDED_TYPES));
-    for (const message of recorded) expectValid(SOCKET_MESSAGE_OF[message.type], message);
+    for (const message of recorded) expect(spec.recordedMessageErrors(message)).toEqual([]);
     const batch: RecordedBatch = { events: recorded };
     expectValid('recordedBatch', batch);
   });

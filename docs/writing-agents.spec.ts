@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentEventTypes, mapAgentEvent, StartRequestCommand, validateKnownFields } from '@app/contracts';
-import { AsyncApiSpec } from '../test/support/asyncapi';
+import { agentEventMessageOf, AsyncApiSpec } from '../test/support/asyncapi';
 import { includedExample, jsonBlocksOf } from '../test/support/guide';
 
 /** The guide's code and JSON are the real thing: the example is the file the e2e test runs, the JSON is usable. */
@@ -18,12 +18,10 @@ describe('docs/writing-agents.md', () => {
     const bodies = blocks.filter((b) => typeof b.type === 'string');
     const { progressSuffix, ...exact } = AgentEventTypes;
     expect(bodies.map((b) => (b.type.endsWith(progressSuffix) ? progressSuffix : b.type)).sort()).toEqual([progressSuffix, ...Object.values(exact)].sort());
-    const messageOf = (type: string) =>
-      Object.entries(spec.doc.components.messages).find(([key, m]) => key.endsWith('Event') && (m.name === type || (m.name === `*${progressSuffix}` && type.endsWith(progressSuffix))))?.[0] as string;
     for (const body of bodies) {
       expect(() => mapAgentEvent(body, 'x')).not.toThrow();
       expect(body.eventId).toEqual(expect.any(String));
-      expect(spec.payloadErrors(messageOf(body.type), body)).toEqual([]);
+      expect(spec.payloadErrors(agentEventMessageOf(body.type), body)).toEqual([]);
     }
     expect(new Set(bodies.map((b) => b.eventId)).size).toBe(bodies.length);
     expect(bodies.at(-1)?.type).toBe(AgentEventTypes.requestCompleted); // events after it would be dropped

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import { AgentEventTypes, type RecordedMessage } from '@app/contracts';
 
 export const ASYNCAPI_PATH = join(__dirname, '../../docs/asyncapi.yaml');
 
@@ -24,6 +25,29 @@ export interface AsyncApiDocument {
   channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
   operations: Record<string, AsyncApiOperation>;
   components: { messages: Record<string, AsyncApiMessage>; schemas: Record<string, any> };
+}
+
+/** The component message of each recorded type on the Socket.IO channel. */
+export const SOCKET_MESSAGE_OF: Record<RecordedMessage['type'], string> = {
+  progress: 'progress',
+  'agent.completed': 'agentCompleted',
+  question: 'question',
+  error: 'agentError',
+  'request.completed': 'requestCompleted',
+  status: 'status',
+};
+
+/** The component message of an `agent.events` body, by its type. */
+export function agentEventMessageOf(type: string): string {
+  if (type.endsWith(AgentEventTypes.progressSuffix)) return 'progressEvent';
+  const byType: Record<string, string> = {
+    [AgentEventTypes.completed]: 'agentCompletedEvent',
+    [AgentEventTypes.question]: 'agentQuestionEvent',
+    [AgentEventTypes.error]: 'agentErrorEvent',
+    [AgentEventTypes.requestCompleted]: 'requestCompletedEvent',
+  };
+  if (!byType[type]) throw new Error(`no message for agent event type ${type}`);
+  return byType[type];
 }
 
 /** Keys of the document's top level: not JSON Schema keywords, so declared for Ajv's strict mode. */
@@ -78,6 +102,11 @@ export class AsyncApiSpec {
   payloadErrors(messageKey: string, value: unknown): string[] {
     if (!this.doc.components.messages[messageKey]) throw new Error(`no message '${messageKey}' in the document`);
     return this.errors(`#/components/messages/${messageKey}/payload`, value);
+  }
+
+  /** Errors of a recorded message (live, replayed or fanned out) against its Socket.IO message. */
+  recordedMessageErrors(message: RecordedMessage): string[] {
+    return this.payloadErrors(SOCKET_MESSAGE_OF[message.type], message);
   }
 
   errors(pointer: string, value: unknown): string[] {
