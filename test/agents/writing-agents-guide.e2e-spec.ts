@@ -94,7 +94,10 @@ describe('docs/writing-agents.md, end to end', () => {
     it('a cancel while it waits on its question ends the request cancelled within a second', async () => {
       const requestId = newRequestId('guide-cancel');
       await client.ack('start', { requestId, userQuery: 'wind turbines' });
-      await client.waitFor('question', (m) => m.requestId === requestId);
+      const question = await client.waitFor('question', (m) => m.requestId === requestId);
+      const rejoined = await client.ack('rejoin', { requestId });
+      const waiting = client.states(requestId).at(-1);
+      expect(waiting).toMatchObject({ seq: rejoined.seq, status: 'waiting', pendingQuestions: [{ agent: 'research-agent', questionId: question.questionId }] });
       const cancelledAt = Date.now();
       expect(await client.ack('cancel', { requestId })).toEqual({ ok: true, status: 'cancelling' });
       const end = await client.waitFor('request.completed', (m) => m.requestId === requestId);
