@@ -310,10 +310,10 @@ describe('payloads built from the contracts validate against the schemas', () =>
   });
 
   it('state snapshots folded with applyEvent: fresh, unknown, with replayed events, truncated', () => {
-    // The snapshot is the projection without its bookkeeping of asked question ids.
+    // The snapshot's fields of the fold, as the store's getState picks them.
     const snapshotOf = (events: RecordedMessage[]) => {
-      const { askedQuestionIds: _asked, ...snapshot } = events.reduce(applyEvent, emptyProjection());
-      return snapshot;
+      const { status, agents, steps, pendingQuestions, result, error } = events.reduce(applyEvent, emptyProjection());
+      return { status, agents, steps, pendingQuestions, ...(result === undefined ? {} : { result }), ...(error === undefined ? {} : { error }) };
     };
     const now = new Date().toISOString();
     const state: StateMessage = { type: 'state', requestId, seq: recorded.length, userQuery: 'compare prices', createdAt: now, updatedAt: now, ...snapshotOf(recorded) };
