@@ -1,4 +1,4 @@
-// Two projects: `unit` (pure logic, *.spec.ts beside the code) and `e2e`
+// Two projects: `unit` (pure logic, *.spec.ts beside the code, and the docs' checks) and `e2e`
 // (test/**/*.e2e-spec.ts against the real RabbitMQ and Postgres).
 const swc = ['@swc/jest', {
   jsc: {
@@ -13,7 +13,7 @@ const common = { rootDir: __dirname, testEnvironment: 'node', transform: { '^.+\
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,docs}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',
