@@ -119,6 +119,9 @@ describe('the live progress page in Chromium', () => {
     const shown = await shownPicture(page);
     expect(shown.steps.filter((s) => s.status === 'completed').length).toBeLessThan(12);
     expect(shown.steps.slice(0, state.steps.length).map(({ step, status }) => ({ step, status }))).toEqual(expectedSteps(state));
+    // The planned steps that never started are skipped, with empty bars; the executor shows as stopped.
+    expect(shown.steps.slice(state.steps.length).map((s) => [s.status, s.bar])).toEqual(Array(12 - state.steps.length).fill(['skipped', '0%']));
+    expect(shown.agents).toEqual(['thought-agent:completed', 'executor-agent:stopped']);
     await screenshot(page, '05-cancelled');
 
     // Both runs are listed, newest first; the first one re-opens with its final picture.

@@ -21,7 +21,7 @@ export class EventLog {
     const { type, seq, ts, requestId: _id, ...fields } = event;
     const atBottom = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 4;
     this.list.append(
-      h('li', {}, h('span', { class: 'log-seq' }, `#${seq}`), h('span', { class: 'log-time' }, ts.slice(11, 23)), h('span', { class: `log-type log-${type.replace('.', '-')}` }, type), h('code', {}, JSON.stringify(fields))),
+      h('li', {}, h('span', { class: 'log-seq' }, `#${seq}`), h('span', { class: 'log-time' }, ts.slice(11, 23)), h('span', { class: `log-type log-${type.replace('.', '-')}` }, type), h('code', { title: JSON.stringify(fields, null, 2) }, JSON.stringify(fields))),
     );
     while (this.list.children.length > MAX_LINES) this.list.firstElementChild!.remove();
     this.counter.textContent = String(seq);

@@ -70,7 +70,11 @@ export class RequestView {
     byId('overall-text').textContent = rows.length === 0 ? (loaded ? 'Planning…' : '') : `${done} of ${rows.length} steps done`;
 
     byId('agents').replaceChildren(
-      ...state.agents.map((a) => h('li', { class: 'agent', 'data-status': a.status }, h('span', { class: 'dot' }), h('span', { class: 'agent-name' }, a.agent), h('span', { class: 'agent-status' }, a.status))),
+      ...state.agents.map((a) => {
+        // An agent still "running" when its request ended was stopped (cancelled, or another agent failed).
+        const status = a.status === 'running' && FINAL.includes(state.status) ? 'stopped' : a.status;
+        return h('li', { class: 'agent', 'data-status': status }, h('span', { class: 'dot' }), h('span', { class: 'agent-name' }, a.agent), h('span', { class: 'agent-status' }, status));
+      }),
     );
     renderQuestions(byId('questions'), state, watch, this.onError);
     renderStepRows(byId('steps'), rows);

@@ -8,8 +8,8 @@ export interface StepRow {
   agent?: string;
   title: string;
   tool?: string;
-  /** `pending`: planned, not started; `stopped`: still running when the request ended. */
-  status: 'pending' | 'running' | 'completed' | 'failed' | 'stopped';
+  /** `pending`: planned, not started; `stopped`: still running when the request ended; `skipped`: never started. */
+  status: 'pending' | 'running' | 'completed' | 'failed' | 'stopped' | 'skipped';
   detail: string;
 }
 
@@ -47,12 +47,12 @@ export function stepRows(state: RequestSnapshot): StepRow[] {
   }
   for (const p of plan.values()) {
     if (rows.has(String(p.stepOrder))) continue;
-    rows.set(String(p.stepOrder), { key: String(p.stepOrder), step: p.stepOrder, title: p.title ?? `Step ${p.stepOrder}`, tool: p.tool, status: ended ? 'stopped' : 'pending', detail: '' });
+    rows.set(String(p.stepOrder), { key: String(p.stepOrder), step: p.stepOrder, title: p.title ?? `Step ${p.stepOrder}`, tool: p.tool, status: ended ? 'skipped' : 'pending', detail: '' });
   }
   return [...rows.values()].sort((a, b) => a.step - b.step || a.key.localeCompare(b.key));
 }
 
-const STATUS_TEXT: Record<StepRow['status'], string> = { pending: 'Pending', running: 'Running', completed: 'Done', failed: 'Failed', stopped: 'Stopped' };
+const STATUS_TEXT: Record<StepRow['status'], string> = { pending: 'Pending', running: 'Running', completed: 'Done', failed: 'Failed', stopped: 'Stopped', skipped: 'Skipped' };
 
 /**
  * Keeps one element per row and updates it in place, so that a bar's width
@@ -85,7 +85,7 @@ function createRow(key: string): HTMLElement {
   );
 }
 
-const PERCENT: Record<StepRow['status'], number> = { pending: 0, running: 55, completed: 100, failed: 100, stopped: 55 };
+const PERCENT: Record<StepRow['status'], number> = { pending: 0, running: 55, completed: 100, failed: 100, stopped: 55, skipped: 0 };
 
 function updateRow(element: HTMLElement, row: StepRow): void {
   element.dataset.status = row.status;
