@@ -20,6 +20,20 @@ function until(watch: RequestWatch, done: (s: RequestWatch['state']) => boolean,
   });
 }
 
+/** Resolves once the client's connection status is `wanted`. */
+function untilStatus(client: AgentStreamClient, wanted: ConnectionStatus, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (client.status === wanted) return resolve();
+    const timer = setTimeout(() => reject(new Error(`status still ${client.status}, not ${wanted}`)), timeoutMs);
+    const unsubscribe = client.subscribeStatus(() => {
+      if (client.status !== wanted) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    });
+  });
+}
+
 const finished = (s: RequestWatch['state']) => ['completed', 'failed', 'cancelled'].includes(s.status);
 
 describe('the client SDK against the real gateway', () => {
@@ -67,7 +81,7 @@ describe('the client SDK against the real gateway', () => {
     for (const step of [2, 5]) {
       await until(watch, (s) => s.steps.some((x) => x.agent === 'executor-agent' && x.step === step));
       sdk.socket.io.engine.close(); // the transport dies under the client; socket.io reconnects
-      await until(watch, () => sdk.status === 'recovering', 5_000);
+      await untilStatus(sdk, 'recovering', 5_000);
     }
     const final = await until(watch, finished);
 
@@ -134,6 +148,33 @@ describe('the client SDK against the real gateway', () => {
     expect(await other.start({ requestId, userQuery: 'steal' }).catch((e) => e)).toMatchObject({ code: 'CONFLICT' });
     const refusedWatch = other.watch(requestId);
     expect((await until(refusedWatch, (s) => s.refused !== undefined)).refused).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('a refused handshake is retried with a fresh token when the token is a function', async () => {
+    const user = newUser();
+    const tokens = ['not-a-jwt', mintToken(user, { expiresIn: -10 }), mintToken(user)];
+    const sdk = createClient({ url: running.url, token: async () => tokens.shift() ?? mintToken(user), retry: { baseDelayMs: 50 } });
+    clients.push(sdk);
+    const statuses: ConnectionStatus[] = [];
+    sdk.subscribeStatus(() => statuses.push(sdk.status));
+    const watch = sdk.watch(newRequestId());
+    await untilStatus(sdk, 'live');
+    expect(tokens).toEqual([]);
+    expect(statuses).toEqual(['offline', 'connecting', 'live']); // connecting: connected, the watched request loading
+    expect(watch.state.status).toBe('unknown');
+  });
+
+  it('offline when the gateway cannot be reached, and after close()', async () => {
+    const unreachable = createClient({ url: 'http://127.0.0.1:9', token: 'x', socket: { reconnectionDelay: 100 } });
+    clients.push(unreachable);
+    unreachable.watch('nothing-here');
+    await untilStatus(unreachable, 'offline', 5_000);
+    const sdk = client(newUser());
+    sdk.watch(newRequestId());
+    await untilStatus(sdk, 'live');
+    sdk.close();
+    expect(sdk.status).toBe('offline');
+    await expect(sdk.start({ userQuery: 'after close' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 
   it('a new client (a reload) watching a finished request gets the same picture', async () => {
