@@ -123,6 +123,9 @@ describe('the client SDK against the real gateway', () => {
     await asked.answer(waiting.pendingQuestions[0].questionId, 'yes');
     expect((await until(asked, finished)).status).toBe('completed');
 
+    const statuses: ConnectionStatus[] = [];
+    sdk.subscribeStatus(() => statuses.push(sdk.status));
+    // Started first, watched after: live messages may come before the watch's state; that is no reconnect.
     const { requestId } = await sdk.start({ userQuery: 'cancel me', context: demoContext({ steps: 20, stepDelayMs: 200 }) });
     const cancelled = sdk.watch(requestId);
     await until(cancelled, (s) => s.steps.length > 0);
@@ -130,6 +133,7 @@ describe('the client SDK against the real gateway', () => {
     const final = await until(cancelled, finished);
     expect(final.status).toBe('cancelled');
     expect(final.steps.filter((s) => s.status === 'completed').length).toBeLessThan(20);
+    expect(statuses).toEqual([]);
   });
 
   it('refusals reject with a typed error carrying the contract code', async () => {

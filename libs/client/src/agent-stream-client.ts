@@ -78,7 +78,9 @@ export function createClient(options: ClientOptions): AgentStreamClient {
     },
   });
   const watches = new Map<string, RequestWatch & { tracker: RequestTracker }>();
-  /** Watched requests whose rejoin after a (re)connect is still under way: the status is not `live` until they are done. */
+  /** Watched requests with a rejoin under way: its `state` will bring whatever a live gap skipped. */
+  const rejoining = new Set<string>();
+  /** Those among them rejoining after a (re)connect: the status is not `live` until they are done. */
   const catchingUp = new Set<string>();
   const statusListeners = new Set<() => void>();
   let status: ConnectionStatus = 'connecting';
@@ -112,11 +114,13 @@ export function createClient(options: ClientOptions): AgentStreamClient {
   function rejoin(requestId: string, catchUp: boolean): void {
     const watch = watches.get(requestId);
     if (!watch || !socket.connected) return;
+    rejoining.add(requestId);
     if (catchUp) catchingUp.add(requestId);
     updateStatus();
     command<RejoinAck>('rejoin', { requestId, lastSeq: watch.tracker.seq })
       .catch((error: ClientCommandError) => watches.get(requestId)?.tracker.refuse({ code: error.code, message: error.message }))
       .finally(() => {
+        rejoining.delete(requestId);
         catchingUp.delete(requestId);
         updateStatus();
       });
@@ -140,8 +144,9 @@ export function createClient(options: ClientOptions): AgentStreamClient {
   socket.on('state', (state: StateMessage) => watches.get(state.requestId)?.tracker.receiveState(state));
   const onRecorded = (message: RecordedMessage) => {
     const watch = watches.get(message.requestId);
-    // A gap means a message was lost on the way (not expected on one connection): catch up from the log.
-    if (watch?.tracker.receive(message) === 'gap' && !catchingUp.has(message.requestId)) rejoin(message.requestId, true);
+    // A gap: live messages that came before the watch did (a `start` joins the room at once), or one
+    // lost on the way. The `state` of a rejoin covers it; ask for one unless it is already coming.
+    if (watch?.tracker.receive(message) === 'gap' && !rejoining.has(message.requestId)) rejoin(message.requestId, false);
   };
   for (const type of RECORDED_TYPES) {
     if (type === 'error') continue;
