@@ -196,12 +196,20 @@ describe('the live progress page in Chromium', () => {
     await page.close();
   }, 60_000);
 
-  it('without a token the page says how to get one', async () => {
+  it('without a token, or with a refused one, the page says how to get one', async () => {
     const page = await browser.page();
     await page.goto(`${running.url}/`);
     expect(await page.isVisible('#no-token')).toBe(true);
     expect(await page.textContent('#no-token')).toContain('npm start');
+    expect(await page.isHidden('#connection')).toBe(true);
     await screenshot(page, '09-no-token');
+
+    await page.goto(`${running.url}/#token=${mintToken(newUser(), { expiresIn: -10 })}`);
+    await page.reload(); // a fragment change alone does not load the page again
+    await page.waitForSelector('#token-refused', { state: 'visible' });
+    expect(await page.textContent('#connection')).toBe('Token refused');
+    browser.errors.splice(0); // the refused handshake is logged by the browser
+    await screenshot(page, '10-token-refused');
     await page.close();
   }, 30_000);
 });

@@ -160,11 +160,14 @@ describe('the client SDK against the real gateway', () => {
     const sdk = createClient({ url: running.url, token: async () => tokens.shift() ?? mintToken(user), retry: { baseDelayMs: 50 } });
     clients.push(sdk);
     const statuses: ConnectionStatus[] = [];
-    sdk.subscribeStatus(() => statuses.push(sdk.status));
+    const errors: Array<string | undefined> = [];
+    sdk.subscribeStatus(() => (statuses.push(sdk.status), errors.push(sdk.connectionError)));
     const watch = sdk.watch(newRequestId());
     await untilStatus(sdk, 'live');
+    expect(errors[0]).toBe('unauthorized');
+    expect(sdk.connectionError).toBeUndefined();
     expect(tokens).toEqual([]);
-    expect(statuses).toEqual(['offline', 'connecting', 'live']); // connecting: connected, the watched request loading
+    expect(statuses.filter((x, i) => x !== statuses[i - 1])).toEqual(['offline', 'connecting', 'live']); // connecting: connected, the watched request loading
     expect(watch.state.status).toBe('unknown');
   });
 

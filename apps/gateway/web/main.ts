@@ -27,11 +27,12 @@ function main(): void {
   if (!token) {
     byId('no-token').hidden = false;
     byId('app').hidden = true;
+    byId('connection').hidden = true;
     return;
   }
   const client = createClient({ url: location.origin, token });
   window.__agentStream = { client };
-  showConnection(client, byId('connection'));
+  showConnection(client, byId('connection'), byId('token-refused'));
 
   let current: RequestWatch | undefined;
   const recent = new RecentRequests(tokenSubject(token), byId('recent'), (id) => open(id));

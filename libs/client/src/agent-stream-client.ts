@@ -40,6 +40,8 @@ export interface RequestWatch extends Pick<RequestTracker, 'requestId' | 'getSna
 
 export interface AgentStreamClient {
   readonly status: ConnectionStatus;
+  /** Why the last connection attempt failed (`'unauthorized'`, a transport error…); cleared on connect. Status listeners hear of it. */
+  readonly connectionError: string | undefined;
   /** For React's `useSyncExternalStore(client.subscribeStatus, client.getStatus)`. */
   getStatus(): ConnectionStatus;
   subscribeStatus(listener: () => void): () => void;
@@ -86,6 +88,7 @@ export function createClient(options: ClientOptions): AgentStreamClient {
   let status: ConnectionStatus = 'connecting';
   let everLive = false;
   let failedAttempts = 0;
+  let connectionError: string | undefined;
   let closed = false;
 
   function currentStatus(): ConnectionStatus {
@@ -95,11 +98,14 @@ export function createClient(options: ClientOptions): AgentStreamClient {
     return 'live';
   }
 
+  /** Tells status listeners when the status or the connection error changed since they last heard. */
+  let toldError: string | undefined;
   function updateStatus(): void {
     const next = currentStatus();
     if (next === 'live') everLive = true;
-    if (next === status) return;
+    if (next === status && connectionError === toldError) return;
     status = next;
+    toldError = connectionError;
     statusListeners.forEach((listener) => listener());
   }
 
@@ -117,24 +123,37 @@ export function createClient(options: ClientOptions): AgentStreamClient {
     rejoining.add(requestId);
     if (catchUp) catchingUp.add(requestId);
     updateStatus();
-    command<RejoinAck>('rejoin', { requestId, lastSeq: watch.tracker.seq })
-      .catch((error: ClientCommandError) => watches.get(requestId)?.tracker.refuse({ code: error.code, message: error.message }))
-      .finally(() => {
-        rejoining.delete(requestId);
-        catchingUp.delete(requestId);
-        updateStatus();
-      });
+    const done = () => {
+      rejoining.delete(requestId);
+      catchingUp.delete(requestId);
+      updateStatus();
+    };
+    command<RejoinAck>('rejoin', { requestId, lastSeq: watch.tracker.seq }).then(done, (error: ClientCommandError) => {
+      // Still unavailable after the retries: keep trying while connected (a reconnect rejoins anyway).
+      if (error.code === ErrorCode.UNAVAILABLE && socket.connected && watches.get(requestId) === watch) {
+        const wasCatchingUp = catchingUp.has(requestId);
+        setTimeout(() => {
+          done();
+          rejoin(requestId, wasCatchingUp);
+        }, policy.maxDelayMs);
+        return;
+      }
+      watches.get(requestId)?.tracker.refuse({ code: error.code, message: error.message });
+      done();
+    });
   }
 
   // Listeners, once for the life of the client (never inside 'connect').
   socket.on('connect', () => {
     failedAttempts = 0;
+    connectionError = undefined;
     for (const requestId of watches.keys()) rejoin(requestId, true);
     updateStatus();
   });
   socket.on('disconnect', () => updateStatus());
-  socket.on('connect_error', () => {
+  socket.on('connect_error', (error) => {
     failedAttempts++;
+    connectionError = error.message;
     updateStatus();
     // A refused handshake is not retried by socket.io; a token function may have a fresh token next time.
     if (!socket.active && !closed && typeof options.token === 'function') {
@@ -160,6 +179,9 @@ export function createClient(options: ClientOptions): AgentStreamClient {
   const client: AgentStreamClient = {
     get status() {
       return status;
+    },
+    get connectionError() {
+      return connectionError;
     },
     getStatus: () => status,
     subscribeStatus(listener) {
