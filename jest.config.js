@@ -8,7 +8,8 @@ const swc = ['@swc/jest', {
   },
   module: { type: 'commonjs' },
 }];
-const moduleNameMapper = { '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src' };
+// `@app/contracts/<file>`: the client SDK imports single contract files, so browser bundles leave class-validator out.
+const moduleNameMapper = { '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src', '^@app/contracts/([a-z-]+)$': '<rootDir>/libs/contracts/src/$1' };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, moduleNameMapper };
 
 module.exports = {

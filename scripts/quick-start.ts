@@ -43,7 +43,7 @@ function banner(config: AppConfig, url: string): string {
     '',
     '──────────────────────────────────────────────────────────────────────',
     ` Gateway and demo agents are running.`,
-    ` Open the demo page:   ${url}/#token=${token}`,
+    ` Open the live page:   ${url}/#token=${token}`,
     ` Or from a terminal:   npm run demo`,
     ` Token for "demo-user" (24 h):`,
     `   ${token}`,

@@ -43,7 +43,7 @@ export async function startAgents(): Promise<INestApplicationContext> {
  * Runs a gateway and the demo agents for the enclosing describe block
  * (beforeAll / afterAll). Read `url` inside tests, once they run.
  */
-export function withGatewayAndAgents(): { readonly url: string } {
+export function withGatewayAndAgents(): { readonly url: string; readonly gateway?: INestApplication } {
   const running: { url: string; gateway?: INestApplication; agents?: INestApplicationContext } = { url: '' };
   beforeAll(async () => {
     const { app, url } = await startGateway();

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { buildProgressPage } from '../../scripts/build-progress-page';
 
 /**
- * Gives the e2e run its own RabbitMQ vhost and Postgres database, so it never
+ * Builds the progress page, and gives the e2e run its own RabbitMQ vhost and Postgres database, so it never
  * collides with a product instance on this machine, nor with another run.
  * The names travel to the test workers through the environment.
  */
@@ -31,4 +33,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_VHOST = vhost;
   process.env.NODE_ENV = 'test';
   process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
+
+  // The gateway under test serves the page from the sources' side (see ProgressPageController).
+  await buildProgressPage(join(__dirname, '..', '..', 'apps', 'gateway', 'public'));
 }

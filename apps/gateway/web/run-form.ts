@@ -1,0 +1,33 @@
+import { byId } from './dom';
+
+export interface RunRequest {
+  userQuery: string;
+  context: { demo: Record<string, number> };
+}
+
+const KNOBS = [
+  ['knob-steps', 'steps'],
+  ['knob-step-delay', 'stepDelayMs'],
+  ['knob-ask-at', 'askAtStep'],
+  ['knob-fail-at', 'failAtStep'],
+] as const;
+
+/** The "new run" form: a query and the demo knobs of PROTOCOL.md §4 (`context.demo`); empty knobs are left out. */
+export function onRunSubmitted(start: (run: RunRequest) => Promise<void>): void {
+  const form = byId<HTMLFormElement>('run-form');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const demo: Record<string, number> = {};
+    for (const [id, knob] of KNOBS) {
+      const value = byId<HTMLInputElement>(id).value.trim();
+      if (value !== '') demo[knob] = Number(value);
+    }
+    const button = byId<HTMLButtonElement>('start');
+    button.disabled = true;
+    try {
+      await start({ userQuery: byId<HTMLTextAreaElement>('query').value.trim(), context: { demo } });
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

@@ -1,0 +1,215 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import type { Page } from 'playwright-core';
+import type { StateMessage } from '@app/contracts';
+import { screenshot, withBrowser } from '../support/browser';
+import { connectAs, newUser, withGatewayAndAgents } from '../support/gateway-harness';
+import { mintToken } from '../support/tokens';
+
+/** What the page shows of one request: the status badge and each step row. */
+async function shownPicture(page: Page) {
+  return page.evaluate(() => ({
+    requestId: document.getElementById('request-id')!.textContent,
+    status: document.getElementById('request-status')!.className.replace('badge badge-', ''),
+    steps: [...document.querySelectorAll<HTMLElement>('#steps .step')].map((row) => ({
+      step: Number(row.querySelector('.step-number')!.textContent),
+      status: row.dataset.status,
+      tool: row.querySelector('.step-tool')!.textContent,
+      detail: row.querySelector('.step-detail')!.textContent,
+      bar: (row.querySelector('.bar-fill') as HTMLElement).style.width,
+    })),
+    agents: [...document.querySelectorAll<HTMLElement>('#agents .agent')].map((a) => `${a.querySelector('.agent-name')!.textContent}:${a.dataset.status}`),
+  }));
+}
+
+/** The raw event log shows every seq from 1 to `lastSeq` once, in order. */
+async function expectLogOnceInOrder(page: Page, lastSeq: number): Promise<void> {
+  const seqs = await page.$$eval('#log li .log-seq', (cells) => cells.map((c) => Number(c.textContent!.slice(1))));
+  expect(seqs).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+}
+
+/** Step numbers and statuses only: what must match the server's state. */
+const stepStatuses = (steps: Array<{ step: number; status?: string }>) => steps.map(({ step, status }) => ({ step, status }));
+
+describe('the live progress page in Chromium', () => {
+  const running = withGatewayAndAgents();
+  const browser = withBrowser();
+  afterEach(() => expect(browser.errors.splice(0)).toEqual([]));
+
+  /** The server's own picture, from a fresh connection. */
+  async function serverState(user: string, requestId: string): Promise<StateMessage> {
+    const client = await connectAs(running.url, user);
+    try {
+      await client.ack('rejoin', { requestId });
+      return client.states(requestId)[0];
+    } finally {
+      client.close();
+    }
+  }
+
+  /** What the page must show for that state: every executor step with its status (no pending ones once finished). */
+  function expectedSteps(state: StateMessage) {
+    return state.steps.map((s) => ({ step: s.step, status: s.status === 'running' && ['completed', 'failed', 'cancelled'].includes(state.status) ? 'stopped' : s.status }));
+  }
+
+  async function openPage(user: string, fragment = ''): Promise<Page> {
+    const page = await browser.page();
+    await page.goto(`${running.url}/#token=${mintToken(user)}${fragment}`);
+    await page.waitForSelector('#connection[data-status="live"]');
+    return page;
+  }
+
+  async function startRun(page: Page, knobs: { steps: number; stepDelay: number; askAt?: number; query: string }): Promise<string> {
+    await page.fill('#query', knobs.query);
+    await page.fill('#knob-steps', String(knobs.steps));
+    await page.fill('#knob-step-delay', String(knobs.stepDelay));
+    await page.fill('#knob-ask-at', knobs.askAt === undefined ? '' : String(knobs.askAt));
+    const before = await page.textContent('#request-id');
+    await page.click('#start');
+    await page.waitForSelector('#request:not([hidden])');
+    // The new request replaces the one shown before.
+    await page.waitForFunction((previous) => /^req-/.test(document.getElementById('request-id')!.textContent ?? '') && document.getElementById('request-id')!.textContent !== previous, before);
+    return (await page.textContent('#request-id'))!;
+  }
+
+  const stepRow = (n: number) => `#steps .step:nth-child(${n})`;
+
+  it('a run: the bars fill step by step, a question is answered, the outcome shows', async () => {
+    const user = newUser('browser');
+    const page = await openPage(user);
+    await screenshot(page, '01-empty');
+    const requestId = await startRun(page, { query: 'Find the best hiking trails near Zermatt', steps: 5, stepDelay: 1000, askAt: 4 });
+
+    // Mid-run: earlier steps done (full green bars), one running, later ones pending (empty bars).
+    await page.waitForSelector(`${stepRow(2)}[data-status="completed"]`, { state: 'attached' });
+    await page.waitForSelector(`${stepRow(3)}[data-status="running"]`);
+    const mid = await shownPicture(page);
+    expect(mid.steps.map((s) => s.status)).toEqual(['completed', 'completed', 'running', 'pending', 'pending']);
+    expect(mid.steps.map((s) => s.bar)).toEqual(['100%', '100%', '55%', '0%', '0%']);
+    expect(mid.steps[0]).toMatchObject({ tool: 'web.search', detail: expect.stringContaining('web.search finished') });
+    await page.waitForTimeout(700); // let the bar transitions finish before the picture
+    await screenshot(page, '02-run-in-progress');
+
+    await page.waitForSelector('.question');
+    expect(await page.textContent('#request-status')).toBe('Waiting for you');
+    expect(await page.textContent('.question-prompt')).toContain('Step 4');
+    await screenshot(page, '03-question');
+    await page.click('.question .option >> text=be brief');
+    await page.waitForSelector('#request-status.badge-completed', { timeout: 15_000 });
+    expect(await page.$('.question')).toBeNull();
+    await page.waitForTimeout(700);
+    await screenshot(page, '04-completed');
+
+    const state = await serverState(user, requestId);
+    const shown = await shownPicture(page);
+    expect(stepStatuses(shown.steps)).toEqual(expectedSteps(state));
+    expect(shown.steps[3].detail).toContain('as asked: be brief');
+    expect(await page.textContent('#outcome')).toContain('Done: 5 steps');
+    await expectLogOnceInOrder(page, state.seq);
+    await page.close();
+  }, 60_000);
+
+  it('cancel stops a run; the recent list re-opens an earlier request', async () => {
+    const user = newUser('browser');
+    const page = await openPage(user);
+    const first = await startRun(page, { query: 'A short one', steps: 2, stepDelay: 100 });
+    await page.waitForSelector('#request-status.badge-completed');
+
+    const second = await startRun(page, { query: 'Compare every EV charging network in Europe', steps: 12, stepDelay: 600 });
+    await page.waitForSelector(`${stepRow(1)}[data-status="completed"]`);
+    await page.click('#cancel');
+    await page.waitForSelector('#request-status.badge-cancelled', { timeout: 10_000 });
+    expect(await page.isHidden('#cancel')).toBe(true);
+    const state = await serverState(user, second);
+    expect(state.status).toBe('cancelled');
+    const shown = await shownPicture(page);
+    expect(shown.steps.filter((s) => s.status === 'completed').length).toBeLessThan(12);
+    expect(stepStatuses(shown.steps.slice(0, state.steps.length))).toEqual(expectedSteps(state));
+    // The planned steps that never started are skipped, with empty bars; the executor shows as stopped.
+    expect(shown.steps.slice(state.steps.length).map((s) => [s.status, s.bar])).toEqual(Array(12 - state.steps.length).fill(['skipped', '0%']));
+    expect(shown.agents).toEqual(['thought-agent:completed', 'executor-agent:stopped']);
+    await screenshot(page, '05-cancelled');
+
+    // Both runs are listed, newest first; the first one re-opens with its final picture.
+    const listed = await page.$$eval('#recent .recent', (items) => items.map((i) => (i as HTMLElement).dataset.requestId));
+    expect(listed).toEqual([second, first]);
+    await page.click(`#recent .recent[data-request-id="${first}"]`);
+    await page.waitForFunction((id) => document.getElementById('request-id')!.textContent === id, first);
+    await page.waitForSelector('#request-status.badge-completed');
+    expect((await shownPicture(page)).steps.map((s) => s.status)).toEqual(['completed', 'completed']);
+    await page.close();
+  }, 60_000);
+
+  it('a dropped connection and a reload both restore the exact picture', async () => {
+    const user = newUser('browser');
+    const page = await openPage(user);
+    await page.evaluate(() => {
+      const w = window as unknown as { __statuses: string[]; __agentStream: { client: { subscribeStatus(l: () => void): void; status: string } } };
+      w.__statuses = [];
+      w.__agentStream.client.subscribeStatus(() => w.__statuses.push(w.__agentStream.client.status));
+    });
+    const requestId = await startRun(page, { query: 'Survive a dropped connection', steps: 8, stepDelay: 400 });
+    await page.waitForSelector(`${stepRow(2)}[data-status="completed"]`);
+
+    // The transport dies under the page; socket.io reconnects, the SDK rejoins with its last seq.
+    await page.evaluate(() => (window as unknown as { __agentStream: { client: { socket: { io: { engine: { close(): void } } } } } }).__agentStream.client.socket.io.engine.close());
+    await page.waitForSelector('#connection[data-status="recovering"]', { timeout: 5_000 }).catch(() => undefined);
+    await screenshot(page, '06-reconnecting');
+    await page.waitForSelector('#connection[data-status="live"]');
+    expect(await page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses)).toEqual(expect.arrayContaining(['recovering', 'live']));
+    await page.waitForSelector('#request-status.badge-completed', { timeout: 20_000 });
+    await page.waitForTimeout(700);
+
+    const state = await serverState(user, requestId);
+    const afterDrop = await shownPicture(page);
+    expect(stepStatuses(afterDrop.steps)).toEqual(expectedSteps(state));
+    await expectLogOnceInOrder(page, state.seq);
+    await screenshot(page, '07-after-drop');
+
+    // A reload re-opens the request from the URL and shows the same picture.
+    expect(page.url()).toContain(`request=${requestId}`);
+    await page.reload();
+    await page.waitForSelector('#request-status.badge-completed');
+    await page.waitForTimeout(700);
+    expect(await shownPicture(page)).toEqual(afterDrop);
+    await expectLogOnceInOrder(page, state.seq);
+    await page.click('.log-card summary');
+    await screenshot(page, '08-after-reload-with-log');
+    await page.close();
+  }, 60_000);
+
+  it('a reload mid-run picks up where it was and follows the run to its end', async () => {
+    const user = newUser('browser');
+    const page = await openPage(user);
+    const requestId = await startRun(page, { query: 'Reload me mid-run', steps: 6, stepDelay: 400 });
+    await page.waitForSelector(`${stepRow(1)}[data-status="completed"]`);
+    await page.reload();
+    await page.waitForSelector('#connection[data-status="live"]');
+    const restored = await shownPicture(page);
+    expect(restored.requestId).toBe(requestId);
+    expect(restored.steps.length).toBe(6);
+    expect(restored.steps[0].status).toBe('completed');
+    await page.waitForSelector('#request-status.badge-completed', { timeout: 20_000 });
+    const state = await serverState(user, requestId);
+    expect(stepStatuses((await shownPicture(page)).steps)).toEqual(expectedSteps(state));
+    await expectLogOnceInOrder(page, state.seq);
+    await page.close();
+  }, 60_000);
+
+  it('without a token, or with a refused one, the page says how to get one', async () => {
+    const page = await browser.page();
+    await page.goto(`${running.url}/`);
+    expect(await page.isVisible('#no-token')).toBe(true);
+    expect(await page.textContent('#no-token')).toContain('npm start');
+    expect(await page.isHidden('#connection')).toBe(true);
+    await screenshot(page, '09-no-token');
+
+    await page.goto(`${running.url}/#token=${mintToken(newUser(), { expiresIn: -10 })}`);
+    await page.reload(); // a fragment change alone does not load the page again
+    await page.waitForSelector('#token-refused', { state: 'visible' });
+    expect(await page.textContent('#connection')).toBe('Token refused');
+    browser.errors.splice(0); // the refused handshake is logged by the browser
+    await screenshot(page, '10-token-refused');
+    await page.close();
+  }, 30_000);
+});

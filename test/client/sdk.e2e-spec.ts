@@ -1,0 +1,199 @@
+import { createClient, ClientCommandError, type AgentStreamClient, type ConnectionStatus, type RequestWatch } from '@app/client';
+import type { RecordedMessage } from '@app/contracts';
+import { StreamGateway } from '../../apps/gateway/src/socket';
+import { connectAs, demoContext, newRequestId, newUser, withGatewayAndAgents } from '../support/gateway-harness';
+import { expectGapFree } from '../support/stream-client';
+import { mintToken } from '../support/tokens';
+
+/** Resolves once the watched request's picture satisfies `done`. */
+function until(watch: RequestWatch, done: (s: RequestWatch['state']) => boolean, timeoutMs = 20_000): Promise<RequestWatch['state']> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out; state: ${JSON.stringify(watch.state)}`)), timeoutMs);
+    const check = () => {
+      if (!done(watch.state)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(watch.state);
+    };
+    const unsubscribe = watch.subscribe(check);
+    check();
+  });
+}
+
+/** Resolves once the client's connection status is `wanted`. */
+function untilStatus(client: AgentStreamClient, wanted: ConnectionStatus, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (client.status === wanted) return resolve();
+    const timer = setTimeout(() => reject(new Error(`status still ${client.status}, not ${wanted}`)), timeoutMs);
+    const unsubscribe = client.subscribeStatus(() => {
+      if (client.status !== wanted) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    });
+  });
+}
+
+const finished = (s: RequestWatch['state']) => ['completed', 'failed', 'cancelled'].includes(s.status);
+
+describe('the client SDK against the real gateway', () => {
+  const running = withGatewayAndAgents();
+  const clients: AgentStreamClient[] = [];
+  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+
+  function client(user: string, onToken?: () => void): AgentStreamClient {
+    const c = createClient({
+      url: running.url,
+      token: async () => {
+        onToken?.();
+        return mintToken(user);
+      },
+      socket: { reconnectionDelay: 100, reconnectionDelayMax: 500 },
+    });
+    clients.push(c);
+    return c;
+  }
+
+  /** What the server says now: a fresh `state` on a new connection. */
+  async function serverState(user: string, requestId: string) {
+    const fresh = await connectAs(running.url, user);
+    try {
+      await fresh.ack('rejoin', { requestId });
+      const { type: _type, ...state } = fresh.states(requestId)[0];
+      return state;
+    } finally {
+      fresh.close();
+    }
+  }
+
+  it('every event once, in order, across forced transport drops; the final picture equals a fresh state', async () => {
+    const user = newUser();
+    let tokenCalls = 0;
+    const sdk = client(user, () => tokenCalls++);
+    const statuses: ConnectionStatus[] = [];
+    sdk.subscribeStatus(() => statuses.push(sdk.status));
+    const requestId = newRequestId();
+    const watch = sdk.watch(requestId);
+    const events: RecordedMessage[] = [];
+    watch.on('*', (e) => events.push(e));
+
+    await sdk.start({ requestId, userQuery: 'survive drops', context: demoContext({ steps: 10, stepDelayMs: 120 }) });
+    for (const step of [2, 5]) {
+      await until(watch, (s) => s.steps.some((x) => x.agent === 'executor-agent' && x.step === step));
+      sdk.socket.io.engine.close(); // the transport dies under the client; socket.io reconnects
+      await untilStatus(sdk, 'recovering', 5_000);
+    }
+    const final = await until(watch, finished);
+
+    expect(final.status).toBe('completed');
+    expectGapFree(events.map((e) => e.seq));
+    expect(events.at(-1)).toMatchObject({ type: 'request.completed', seq: final.seq });
+    const fresh = await serverState(user, requestId);
+    expect({ ...final, updatedAt: undefined }).toEqual({ ...fresh, updatedAt: undefined });
+    expect(tokenCalls).toBeGreaterThanOrEqual(3); // the first connect and each reconnect
+    expect(statuses).toEqual(expect.arrayContaining(['live', 'recovering']));
+    expect(sdk.status).toBe('live');
+  });
+
+  it('a drop on the server side (its transport closed) is recovered the same way', async () => {
+    const user = newUser();
+    const sdk = client(user);
+    const requestId = newRequestId();
+    const watch = sdk.watch(requestId);
+    const seqs: number[] = [];
+    watch.on('*', (e) => seqs.push(e.seq));
+    await sdk.start({ requestId, userQuery: 'server drop', context: demoContext({ steps: 6, stepDelayMs: 100 }) });
+    await until(watch, (s) => s.steps.some((x) => x.agent === 'executor-agent' && x.step === 2));
+    // The server closes this client's transport (as it does to a slow client).
+    const io = running.gateway!.get(StreamGateway)['server'];
+    io.sockets.sockets.get(sdk.socket.id!)!.conn.close();
+    const final = await until(watch, finished);
+    expect(final.status).toBe('completed');
+    expectGapFree(seqs);
+    expect(seqs.at(-1)).toBe(final.seq);
+  });
+
+  it('answers a question and cancels, through the handle', async () => {
+    const user = newUser();
+    const sdk = client(user);
+    const asked = sdk.watch(newRequestId());
+    await sdk.start({ requestId: asked.requestId, userQuery: 'ask me', context: demoContext({ steps: 3, askAtStep: 2 }) });
+    const waiting = await until(asked, (s) => s.pendingQuestions.length > 0);
+    expect(waiting.status).toBe('waiting');
+    await asked.answer(waiting.pendingQuestions[0].questionId, 'yes');
+    expect((await until(asked, finished)).status).toBe('completed');
+
+    const statuses: ConnectionStatus[] = [];
+    sdk.subscribeStatus(() => statuses.push(sdk.status));
+    // Started first, watched after: live messages may come before the watch's state; that is no reconnect.
+    const { requestId } = await sdk.start({ userQuery: 'cancel me', context: demoContext({ steps: 20, stepDelayMs: 200 }) });
+    const cancelled = sdk.watch(requestId);
+    await until(cancelled, (s) => s.steps.length > 0);
+    expect(['cancelling', 'cancelled']).toContain(await cancelled.cancel());
+    const final = await until(cancelled, finished);
+    expect(final.status).toBe('cancelled');
+    expect(final.steps.filter((s) => s.status === 'completed').length).toBeLessThan(20);
+    expect(statuses).toEqual([]);
+  });
+
+  it('refusals reject with a typed error carrying the contract code', async () => {
+    const owner = newUser();
+    const sdk = client(owner);
+    const { requestId } = await sdk.start({ userQuery: 'mine', context: demoContext({ steps: 2 }) });
+
+    const unknownQuestion = await sdk.answer(requestId, 'no-such-question', 'x').catch((e) => e);
+    expect(unknownQuestion).toBeInstanceOf(ClientCommandError);
+    expect(unknownQuestion).toMatchObject({ code: 'NOT_FOUND' });
+
+    const invalid = await sdk.start({ userQuery: '' }).catch((e) => e);
+    expect(invalid).toMatchObject({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field: 'userQuery' })] });
+
+    const other = client(newUser());
+    expect(await other.start({ requestId, userQuery: 'steal' }).catch((e) => e)).toMatchObject({ code: 'CONFLICT' });
+    const refusedWatch = other.watch(requestId);
+    expect((await until(refusedWatch, (s) => s.refused !== undefined)).refused).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('a refused handshake is retried with a fresh token when the token is a function', async () => {
+    const user = newUser();
+    const tokens = ['not-a-jwt', mintToken(user, { expiresIn: -10 }), mintToken(user)];
+    const sdk = createClient({ url: running.url, token: async () => tokens.shift() ?? mintToken(user), retry: { baseDelayMs: 50 } });
+    clients.push(sdk);
+    const statuses: ConnectionStatus[] = [];
+    const errors: Array<string | undefined> = [];
+    sdk.subscribeStatus(() => (statuses.push(sdk.status), errors.push(sdk.connectionError)));
+    const watch = sdk.watch(newRequestId());
+    await untilStatus(sdk, 'live');
+    expect(errors[0]).toBe('unauthorized');
+    expect(sdk.connectionError).toBeUndefined();
+    expect(tokens).toEqual([]);
+    expect(statuses.filter((x, i) => x !== statuses[i - 1])).toEqual(['offline', 'connecting', 'live']); // connecting: connected, the watched request loading
+    expect(watch.state.status).toBe('unknown');
+  });
+
+  it('offline when the gateway cannot be reached, and after close()', async () => {
+    const unreachable = createClient({ url: 'http://127.0.0.1:9', token: 'x', socket: { reconnectionDelay: 100 } });
+    clients.push(unreachable);
+    unreachable.watch('nothing-here');
+    await untilStatus(unreachable, 'offline', 5_000);
+    const sdk = client(newUser());
+    sdk.watch(newRequestId());
+    await untilStatus(sdk, 'live');
+    sdk.close();
+    expect(sdk.status).toBe('offline');
+    await expect(sdk.start({ userQuery: 'after close' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('a new client (a reload) watching a finished request gets the same picture', async () => {
+    const user = newUser();
+    const first = client(user);
+    const watch = first.watch(newRequestId());
+    await first.start({ requestId: watch.requestId, userQuery: 'reload', context: demoContext({ steps: 3, failAtStep: 2 }) });
+    const before = await until(watch, finished);
+    expect(before.status).toBe('failed');
+
+    const reloaded = client(user).watch(watch.requestId);
+    const after = await until(reloaded, (s) => s.seq === before.seq);
+    expect(after).toEqual(before);
+  });
+});
