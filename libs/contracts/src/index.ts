@@ -7,3 +7,4 @@ export * from './demo-options';
 export * from './validation';
 export * from './agent-event-mapping';
 export * from './request-projection';
+export * from './admin-api';

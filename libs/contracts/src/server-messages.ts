@@ -1,13 +1,31 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ErrorCode } from './error-codes';
-import type { FinalStatus, RequestStatus, StepStatus } from './request-status';
+import { RECORDED_TYPE_NAMES, REQUEST_STATUSES, STEP_STATUSES, type FinalStatus, type RequestStatus, type StepStatus } from './request-status';
+
+// The snapshot's parts are classes so that the OpenAPI document is generated
+// from these declarations; as types they behave exactly like interfaces.
 
 /** Fields every recorded message about a request carries. */
-export interface RecordedEnvelope {
-  requestId: string;
+export class RecordedEnvelope {
+  @ApiProperty()
+  requestId!: string;
+
   /** Per request, from 1, +1 for every recorded event. */
-  seq: number;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'per request, from 1, +1 for every recorded event' })
+  seq!: number;
+
   /** When the event was recorded, `Date.prototype.toISOString()`. */
-  ts: string;
+  @ApiProperty({ format: 'date-time', description: 'when the event was recorded (UTC, ends in Z)' })
+  ts!: string;
+}
+
+/**
+ * How OpenAPI shows a recorded message: the envelope and `type`; the other
+ * fields depend on the type (PROTOCOL.md §1 table, `RecordedFieldsByType`).
+ */
+export class RecordedMessageEnvelope extends RecordedEnvelope {
+  @ApiProperty({ enum: RECORDED_TYPE_NAMES, description: 'also the Socket.IO event name; the other fields are those of PROTOCOL.md §1 for this type' })
+  type!: RecordedType;
 }
 
 export interface ProgressFields {
@@ -60,14 +78,7 @@ export interface RecordedFieldsByType {
   status: StatusFields;
 }
 export type RecordedType = keyof RecordedFieldsByType;
-export const RECORDED_TYPES: readonly RecordedType[] = [
-  'progress',
-  'agent.completed',
-  'question',
-  'error',
-  'request.completed',
-  'status',
-];
+export const RECORDED_TYPES: readonly RecordedType[] = RECORDED_TYPE_NAMES;
 
 /** An event before it is recorded: the recorder gives it `seq` and `ts`. */
 export type EventDraft = {
@@ -84,24 +95,49 @@ export type QuestionMessage = Extract<RecordedMessage, { type: 'question' }>;
 export type RequestCompletedMessage = Extract<RecordedMessage, { type: 'request.completed' }>;
 export type StatusMessage = Extract<RecordedMessage, { type: 'status' }>;
 
-export interface AgentSummary {
-  agent: string;
-  status: StepStatus;
+export class AgentSummary {
+  @ApiProperty()
+  agent!: string;
+
+  @ApiProperty({ enum: STEP_STATUSES })
+  status!: StepStatus;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "the agent's last data" })
   data?: Record<string, unknown>;
 }
-export interface StepSummary {
-  agent: string;
-  step: number;
+export class StepSummary {
+  @ApiProperty()
+  agent!: string;
+
+  @ApiProperty()
+  step!: number;
+
+  @ApiPropertyOptional()
   stepId?: string;
-  status: StepStatus;
+
+  @ApiProperty({ enum: STEP_STATUSES })
+  status!: StepStatus;
+
+  @ApiPropertyOptional({ description: 'any JSON value' })
   tool?: unknown;
+
+  @ApiPropertyOptional({ description: 'any JSON value' })
   result?: unknown;
+
+  @ApiPropertyOptional({ description: 'any JSON value' })
   error?: unknown;
 }
-export interface PendingQuestion {
-  agent: string;
-  questionId: string;
-  prompt: string;
+export class PendingQuestion {
+  @ApiProperty()
+  agent!: string;
+
+  @ApiProperty()
+  questionId!: string;
+
+  @ApiProperty()
+  prompt!: string;
+
+  @ApiPropertyOptional({ type: [String] })
   options?: string[];
 }
 
@@ -118,23 +154,50 @@ export interface RequestProjection {
 }
 
 /** The `state` message. */
-export interface StateMessage {
-  type: 'state';
-  requestId: string;
+export class StateMessage {
+  @ApiProperty({ enum: ['state'] })
+  type!: 'state';
+
+  @ApiProperty()
+  requestId!: string;
+
   /** Last event reflected in this snapshot (0: none yet). */
-  seq: number;
-  status: RequestStatus;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'last event reflected in this snapshot (0: none yet)' })
+  seq!: number;
+
+  @ApiProperty({ enum: REQUEST_STATUSES })
+  status!: RequestStatus;
+
+  @ApiPropertyOptional()
   userQuery?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
   createdAt?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
   updatedAt?: string;
-  agents: AgentSummary[];
-  steps: StepSummary[];
-  pendingQuestions: PendingQuestion[];
+
+  @ApiProperty({ type: [AgentSummary] })
+  agents!: AgentSummary[];
+
+  @ApiProperty({ type: [StepSummary] })
+  steps!: StepSummary[];
+
+  @ApiProperty({ type: [PendingQuestion] })
+  pendingQuestions!: PendingQuestion[];
+
+  @ApiPropertyOptional({ description: 'any JSON value: the run\'s result' })
   result?: unknown;
+
+  @ApiPropertyOptional({ description: 'any JSON value: why the run failed' })
   error?: unknown;
+
   /** Present exactly when `rejoin` gave a `lastSeq`: the messages with seq > lastSeq. */
+  @ApiPropertyOptional({ type: [RecordedMessageEnvelope], description: "only after a socket's rejoin with lastSeq" })
   events?: RecordedMessage[];
+
   /** More than the replay limit were missed: `events` holds the last ones only. */
+  @ApiPropertyOptional({ enum: [true] })
   truncated?: true;
 }
 

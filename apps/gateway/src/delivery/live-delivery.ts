@@ -3,6 +3,7 @@ import type { Server, Socket } from 'socket.io';
 import { Exchanges, type RecordedBatch, type RecordedMessage } from '@app/contracts';
 import { BrokerConsumer, settle } from '@app/messaging';
 import { RequestStore } from '@app/persistence';
+import { GatewayMetrics } from '../metrics';
 import { roomOf, type WatcherSocket } from './delivery-ports';
 import { RequestFeed } from './request-feed';
 
@@ -20,6 +21,7 @@ export class LiveDelivery implements OnApplicationBootstrap {
   constructor(
     private readonly consumer: BrokerConsumer,
     private readonly store: RequestStore,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   /** `onRefused`: a socket that watched an id before it existed, now created by someone it may not watch. */
@@ -87,7 +89,12 @@ export class LiveDelivery implements OnApplicationBootstrap {
     if (!feed) {
       feed = new RequestFeed(
         requestId,
-        { broadcast: (room, message) => this.server?.to(room).emit(message.type, message) },
+        {
+          broadcast: (room, message) => {
+            this.server?.to(room).emit(message.type, message);
+            this.metrics.emitted(message, this.server?.sockets.adapter.rooms.get(room)?.size ?? 0);
+          },
+        },
         this.store,
         (socket) => this.onRefused(socket, requestId),
         (error) => this.logger.warn(`reading the log for ${requestId} failed: ${error.message}`),
