@@ -1,10 +1,12 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { DEMO_PAGE_HTML } from './demo-page.html';
 
 /**
  * A one-page demo frontend for the quick start. It holds no secret: the
  * token comes in the URL fragment printed by `npm start`.
  */
+@ApiExcludeController()
 @Controller()
 export class DemoPageController {
   @Get()
