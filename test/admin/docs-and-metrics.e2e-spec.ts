@@ -63,6 +63,14 @@ describe('operator HTTP: OpenAPI and metrics', () => {
       expect(schemas.ErrorBody.properties.code.enum ?? schemas.ErrorCode?.enum).toEqual(
         expect.arrayContaining(['VALIDATION_FAILED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL']),
       );
+      // Event items: one of the recorded types, each the envelope plus that type's fields; every reference resolves.
+      const eventItems = schemas.AdminEventPage.properties.items.items;
+      expect(eventItems.oneOf.map((o: any) => o.allOf[2].properties.type.enum[0])).toEqual(
+        ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status'],
+      );
+      const refs = JSON.stringify(doc).match(/#\/components\/schemas\/[A-Za-z]+/g) ?? [];
+      for (const ref of new Set(refs)) expect({ ref, defined: ref.split('/').pop()! in schemas }).toEqual({ ref, defined: true });
+      expect(Object.keys(schemas.QuestionFields.properties).sort()).toEqual(['agent', 'options', 'prompt', 'questionId']);
       const limit = doc.paths['/admin/requests'].get.parameters.find((p: any) => p.name === 'limit');
       expect(limit.schema).toMatchObject({ minimum: 1, maximum: 500, default: 50 });
     });
@@ -108,12 +116,12 @@ describe('operator HTTP: OpenAPI and metrics', () => {
       for (const type of new Set(recorded.map((m) => m.type))) {
         expect({ type, delta: delta('agent_stream_events_recorded_total', { type }) > 0 }).toEqual({ type, delta: true });
       }
-      expect(delta('agent_stream_events_delivered_total')).toBeGreaterThanOrEqual(recorded.length);
+      expect(delta('agent_stream_events_delivered_total')).toBe(recorded.length); // one socket watched: each message once
       expect(delta('agent_stream_commands_total', { command: 'start', result: 'ok' })).toBe(1);
       expect(delta('agent_stream_commands_total', { command: 'rejoin', result: 'VALIDATION_FAILED' })).toBe(1);
       expect(delta('agent_stream_record_batch_size_count')).toBeGreaterThan(0);
       expect(delta('agent_stream_record_duration_seconds_count')).toBeGreaterThan(0);
-      expect(delta('agent_stream_delivery_latency_seconds_count')).toBeGreaterThanOrEqual(recorded.length);
+      expect(delta('agent_stream_delivery_latency_seconds_count')).toBeGreaterThan(0);
       expect(sample(after, 'agent_stream_connected_sockets')).toBeGreaterThanOrEqual(1);
       expect(sample(after, 'agent_stream_watched_requests')).toBeGreaterThanOrEqual(1);
       expect(after).not.toContain(requestId);

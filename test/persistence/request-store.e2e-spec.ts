@@ -66,7 +66,7 @@ describe('RequestStore (Postgres)', () => {
         const rows = await instances[0].query(`SELECT name FROM migrations ORDER BY id`);
         expect(rows.map((m: { name: string }) => m.name)).toEqual(PERSISTENCE_MIGRATIONS.map((M) => new M().name));
         const tables = await instances[0].query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema]);
-        expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual(['migrations', 'request_events', 'requests']);
+        expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual(['gateway_instances', 'migrations', 'request_events', 'request_watchers', 'requests']);
         expect(await runMigrations(instances[1])).toEqual([]);
       } finally {
         await Promise.all(instances.map((ds) => ds.destroy()));

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, registerDecorator } from 'class-validator';
 import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, REQUEST_STATUSES, type RequestStatus } from './request-status';
-import { RecordedMessageEnvelope, StateMessage, type RecordedMessage } from './server-messages';
+import { RECORDED_MESSAGE_SCHEMA, StateMessage, type RecordedMessage } from './server-messages';
 import { NoNulCharacters } from './validation';
 
 /** The admin API of PROTOCOL.md §3: its query, path and response shapes, validated and documented in one place. */
@@ -157,7 +157,7 @@ export class AdminRequestState extends StateMessage {
 }
 
 export class AdminEventPage {
-  @ApiProperty({ type: [RecordedMessageEnvelope], description: 'recorded messages, shaped as the live ones, ascending seq' })
+  @ApiProperty({ type: 'array', items: RECORDED_MESSAGE_SCHEMA, description: 'recorded messages, shaped as the live ones, ascending seq' })
   items!: RecordedMessage[];
 
   @ApiProperty({ type: 'integer', nullable: true, description: 'the afterSeq of the next page; null when there is no more' })

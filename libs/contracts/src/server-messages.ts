@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import type { ErrorCode } from './error-codes';
 import { RECORDED_TYPE_NAMES, REQUEST_STATUSES, STEP_STATUSES, type FinalStatus, type RequestStatus, type StepStatus } from './request-status';
 
@@ -28,40 +28,102 @@ export class RecordedMessageEnvelope extends RecordedEnvelope {
   type!: RecordedType;
 }
 
-export interface ProgressFields {
-  agent: string;
+const AGENT = { description: 'the agent that reported it' };
+const ANY_JSON = { description: 'any JSON value' };
+
+export class ProgressFields {
+  @ApiProperty(AGENT)
+  agent!: string;
+
+  @ApiPropertyOptional({ description: "the step's order (`data.stepOrder`, else `data.step`)" })
   step?: number;
-  status: StepStatus;
-  data: Record<string, unknown>;
+
+  @ApiProperty({ enum: STEP_STATUSES })
+  status!: StepStatus;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "the agent's data, unchanged" })
+  data!: Record<string, unknown>;
 }
-export interface AgentCompletedFields {
-  agent: string;
-  data: Record<string, unknown>;
+export class AgentCompletedFields {
+  @ApiProperty(AGENT)
+  agent!: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  data!: Record<string, unknown>;
 }
-export interface QuestionFields {
-  agent: string;
-  questionId: string;
-  prompt: string;
+export class QuestionFields {
+  @ApiProperty(AGENT)
+  agent!: string;
+
+  @ApiProperty()
+  questionId!: string;
+
+  @ApiProperty()
+  prompt!: string;
+
+  @ApiPropertyOptional({ type: [String] })
   options?: string[];
 }
-export interface AgentErrorFields {
-  agent: string;
-  message: string;
+export class AgentErrorFields {
+  @ApiProperty(AGENT)
+  agent!: string;
+
+  @ApiProperty()
+  message!: string;
+
+  @ApiPropertyOptional()
   step?: number;
 }
-export interface RequestCompletedFields {
-  status: FinalStatus;
+export class RequestCompletedFields {
+  @ApiProperty({ enum: ['completed', 'failed', 'cancelled'] })
+  status!: FinalStatus;
+
+  @ApiPropertyOptional(ANY_JSON)
   result?: unknown;
+
+  @ApiPropertyOptional(ANY_JSON)
   error?: unknown;
 }
-export interface StatusFields {
-  status: RequestStatus;
+export class StatusFields {
+  @ApiProperty({ enum: REQUEST_STATUSES, description: "the request's new status" })
+  status!: RequestStatus;
+
+  @ApiPropertyOptional()
   reason?: string;
+
   /** Set when the change is a question being answered. */
+  @ApiPropertyOptional({ description: 'set when the change is a question being answered' })
   questionId?: string;
+
   /** Set on a request's first event (`queued`): the user who started it. */
+  @ApiPropertyOptional({ description: "set on a request's first event (`queued`): the user who started it" })
   owner?: string;
 }
+
+/** Each recorded type's own fields, as classes: what OpenAPI composes the message schemas from. */
+export const RECORDED_FIELD_MODELS = {
+  progress: ProgressFields,
+  'agent.completed': AgentCompletedFields,
+  question: QuestionFields,
+  error: AgentErrorFields,
+  'request.completed': RequestCompletedFields,
+  status: StatusFields,
+} as const;
+
+/** Every model a recorded-message schema refers to (for `@ApiExtraModels`). */
+export const RECORDED_MESSAGE_MODELS = [RecordedMessageEnvelope, ...Object.values(RECORDED_FIELD_MODELS)];
+
+/** OpenAPI schema of one recorded message: one of the types, each the envelope plus that type's fields. */
+export const RECORDED_MESSAGE_SCHEMA = {
+  oneOf: RECORDED_TYPE_NAMES.map((type) => ({
+    allOf: [
+      { $ref: getSchemaPath(RecordedMessageEnvelope) },
+      { $ref: getSchemaPath(RECORDED_FIELD_MODELS[type]) },
+      { type: 'object', properties: { type: { type: 'string', enum: [type] } } },
+    ],
+  })),
+  discriminator: { propertyName: 'type' },
+};
 
 /** Body of a message on the fan-out exchange: recorded events, in seq order per request. */
 export interface RecordedBatch {
@@ -193,7 +255,7 @@ export class StateMessage {
   error?: unknown;
 
   /** Present exactly when `rejoin` gave a `lastSeq`: the messages with seq > lastSeq. */
-  @ApiPropertyOptional({ type: [RecordedMessageEnvelope], description: "only after a socket's rejoin with lastSeq" })
+  @ApiPropertyOptional({ type: 'array', items: RECORDED_MESSAGE_SCHEMA, description: "only after a socket's rejoin with lastSeq" })
   events?: RecordedMessage[];
 
   /** More than the replay limit were missed: `events` holds the last ones only. */

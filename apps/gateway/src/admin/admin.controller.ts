@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   AdminCancelResult,
   AdminEventPage,
@@ -8,6 +8,7 @@ import {
   AdminRequestPage,
   AdminRequestParams,
   AdminRequestState,
+  RECORDED_MESSAGE_MODELS,
 } from '@app/contracts';
 import { AdminApi, UnknownRequestResponse } from './admin-api.decorators';
 import { AdminErrorFilter } from './admin-error.filter';
@@ -17,6 +18,7 @@ import { ContractValidationPipe } from './contract-validation.pipe';
 
 /** PROTOCOL.md §3 admin API: inspect, page through and cancel requests. */
 @ApiTags('admin')
+@ApiExtraModels(...RECORDED_MESSAGE_MODELS)
 @AdminApi()
 @Controller('admin/requests')
 @UseGuards(AdminGuard)

@@ -92,7 +92,7 @@ export class LiveDelivery implements OnApplicationBootstrap {
         {
           broadcast: (room, message) => {
             this.server?.to(room).emit(message.type, message);
-            this.metrics.emitted(message, this.server?.sockets.adapter.rooms.get(room)?.size ?? 0);
+            this.metrics.broadcast(message);
           },
         },
         this.store,

@@ -75,9 +75,18 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** The Socket.IO server whose sockets and rooms the gauges and presence count. */
+  /**
+   * The Socket.IO server whose sockets and rooms the gauges and presence
+   * count. Deliveries are counted per socket as Socket.IO sends them (room
+   * broadcasts and catch-up emits alike): recorded messages only, not `state`.
+   */
   attach(server: Server): void {
     this.census.attach(server);
+    server.on('connection', (socket) =>
+      socket.onAnyOutgoing((event: string, message?: { seq?: unknown }) => {
+        if (event !== 'state' && typeof message?.seq === 'number') this.delivered.inc();
+      }),
+    );
   }
 
   /** Times one recorded batch of `size` agent events. */
@@ -99,9 +108,8 @@ export class GatewayMetrics {
     this.deadLetters.inc();
   }
 
-  /** One message emitted to a room of `sockets` sockets. */
-  emitted(message: RecordedMessage, sockets: number): void {
-    this.delivered.inc(sockets);
+  /** A recorded message broadcast to its room on this instance: how long since it was recorded. */
+  broadcast(message: RecordedMessage): void {
     const latencyMs = Date.now() - Date.parse(message.ts);
     if (Number.isFinite(latencyMs)) this.deliveryLatency.observe(Math.max(0, latencyMs) / 1000);
   }
