@@ -189,19 +189,8 @@ export class StepSummary {
   @ApiPropertyOptional({ description: 'any JSON value' })
   error?: unknown;
 }
-export class PendingQuestion {
-  @ApiProperty()
-  agent!: string;
-
-  @ApiProperty()
-  questionId!: string;
-
-  @ApiProperty()
-  prompt!: string;
-
-  @ApiPropertyOptional({ type: [String] })
-  options?: string[];
-}
+/** A question an agent waits on: the `question` message's fields. */
+export class PendingQuestion extends QuestionFields {}
 
 /** What the log folds into (PROTOCOL.md §1 `state`, without the envelope). */
 export interface RequestProjection {
