@@ -89,15 +89,13 @@ export class GatewayMetrics {
     );
   }
 
-  /** Times one recorded batch of `size` agent events. */
+  /** Times one batch of `size` agent events; a failed attempt (retried later) is not counted. */
   async timeRecording<T>(size: number, write: () => Promise<T>): Promise<T> {
     const stop = this.recordDuration.startTimer();
-    try {
-      return await write();
-    } finally {
-      stop();
-      this.batchSize.observe(size);
-    }
+    const result = await write();
+    stop();
+    this.batchSize.observe(size);
+    return result;
   }
 
   eventsRecorded(messages: readonly RecordedMessage[]): void {
