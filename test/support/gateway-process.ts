@@ -31,13 +31,18 @@ function freePort(): Promise<number> {
 }
 
 /** A gateway as its own OS process, against the run's vhost and database; resolves once it is ready. */
-export async function spawnGateway(outDir: string): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
+export async function spawnGateway(
+  outDir: string,
+  /** `env`: extra variables; `output`: receives stdout (JSON log lines) instead of the test's own stdout. */
+  options: { env?: Record<string, string>; output?: (chunk: string) => void } = {},
+): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(outDir, 'apps/gateway/src/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['ignore', options.output ? 'pipe' : 'inherit', 'inherit'],
   });
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => options.output?.(chunk));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -49,7 +54,8 @@ export async function spawnGateway(outDir: string): Promise<{ child: ChildProces
   }
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      // Killed by a signal (a test's SIGKILL), it has exited with signalCode set and exitCode null.
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });

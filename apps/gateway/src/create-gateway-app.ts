@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { setUpOpenApi } from './admin';
 import { GatewayModule } from './gateway.module';
 import { ConfiguredIoAdapter } from './socket';
 
@@ -10,5 +11,6 @@ export async function createGatewayApp(): Promise<NestExpressApplication> {
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
   app.enableShutdownHooks();
+  setUpOpenApi(app);
   return app;
 }

@@ -4,16 +4,32 @@ import { AuthModule } from '@app/auth';
 import { AppConfigModule, AppLoggingModule } from '@app/config';
 import { MessagingModule } from '@app/messaging';
 import { PersistenceModule } from '@app/persistence';
-import { RequestCommands } from './commands';
+import { AdminModule } from './admin';
+import { CommandsModule } from './commands';
 import { LiveDelivery } from './delivery';
 import { ProgressPageController } from './progress-page/progress-page.controller';
 import { HealthController } from './health/health.controller';
-import { EventRecorder, RecordedEventsPublisher } from './recording';
+import { MetricsModule } from './metrics';
+import { PresenceModule } from './presence';
+import { EventRecorder } from './recording';
+import { RetentionModule } from './retention';
 import { StreamGateway } from './socket';
 
 @Module({
-  imports: [AppConfigModule, AppLoggingModule, MessagingModule, PersistenceModule, AuthModule, TerminusModule.forRoot({ logger: false })],
+  imports: [
+    AppConfigModule,
+    AppLoggingModule,
+    MessagingModule,
+    PersistenceModule,
+    AuthModule,
+    TerminusModule.forRoot({ logger: false }),
+    CommandsModule,
+    MetricsModule,
+    PresenceModule,
+    RetentionModule,
+    AdminModule,
+  ],
   controllers: [HealthController, ProgressPageController],
-  providers: [RecordedEventsPublisher, EventRecorder, LiveDelivery, RequestCommands, StreamGateway],
+  providers: [EventRecorder, LiveDelivery, StreamGateway],
 })
 export class GatewayModule {}

@@ -92,7 +92,7 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const done = this.registry
       .start(command)
       .catch((error: unknown): StartResult => {
-        this.logger.error(`run ${command.requestId} broke: ${(error as Error).message}`);
+        this.logger.error({ requestId: command.requestId }, `run ${command.requestId} broke: ${(error as Error).message}`);
         return 'interrupted';
       })
       .then((result) => this.settleStart(command.requestId, result, message, channel));
@@ -102,11 +102,11 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async settleStart(requestId: string, result: StartResult, message: ConsumeMessage, channel: Channel): Promise<void> {
     if (result !== 'interrupted') {
-      this.logger.log(`run ${requestId} ended ${result}`);
+      this.logger.log({ requestId, result }, `run ${requestId} ended ${result}`);
       settle(channel, (c) => c.ack(message));
       return;
     }
-    this.logger.warn(`run ${requestId} interrupted; its start goes back to the queue`);
+    this.logger.warn({ requestId }, `run ${requestId} interrupted; its start goes back to the queue`);
     if (!this.draining) await new Promise((resolve) => setTimeout(resolve, REQUEUE_DELAY_MS));
     settle(channel, (c) => c.nack(message, false, true));
   }
@@ -118,10 +118,10 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       if (routingKey === CommandRoutingKeys.cancel) {
         const command = parseCommand(CancelRequestCommand, message.content);
-        if (this.registry.cancel(command)) this.logger.log(`cancelling run ${command.requestId}`);
+        if (this.registry.cancel(command)) this.logger.log({ requestId: command.requestId }, `cancelling run ${command.requestId}`);
       } else if (routingKey === CommandRoutingKeys.feedback) {
         const command = parseCommand(FeedbackRequestCommand, message.content);
-        if (this.registry.feedback(command)) this.logger.log(`answer to ${command.questionId} delivered to run ${command.requestId}`);
+        if (this.registry.feedback(command)) this.logger.log({ requestId: command.requestId, questionId: command.questionId }, `answer to ${command.questionId} delivered to run ${command.requestId}`);
       }
     } catch (error) {
       this.logger.warn(`ignoring an invalid ${routingKey}: ${(error as Error).message}`);

@@ -198,3 +198,33 @@ describe('CORS_ORIGINS entries must be origins (scheme://host[:port])', () => {
     expect(message).toMatch(/PORT="x"/);
   });
 });
+
+describe('loadConfig: retention and presence (PROTOCOL.md §5 RETENTION_DAYS)', () => {
+  it('keeps finished requests 30 days by default; presence reports every 2 s and forgets a gateway after 15 s', () => {
+    const config = loadConfig({});
+    expect(config.RETENTION_DAYS).toBe(30);
+    expect(config.PRESENCE_INTERVAL_MS).toBe(2000);
+    expect(config.PRESENCE_STALE_MS).toBe(15_000);
+  });
+
+  it('RETENTION_DAYS=0 is accepted: keep everything', () => {
+    expect(loadConfig({ RETENTION_DAYS: '0' }).RETENTION_DAYS).toBe(0);
+  });
+
+  it.each([
+    ['RETENTION_DAYS', '-1'],
+    ['RETENTION_DAYS', '1.5'],
+    ['RETENTION_DAYS', 'thirty'],
+    ['RETENTION_BATCH_SIZE', '0'],
+    ['RETENTION_INTERVAL_MS', '10'],
+    ['PRESENCE_INTERVAL_MS', 'x'],
+  ])('%s=%j stops start-up naming it', (variable, value) => {
+    expect(configError({ [variable]: value }).message).toContain(`${variable}=${JSON.stringify(value)}`);
+  });
+
+  it('a stale limit under twice the report interval stops start-up naming both', () => {
+    const { message } = configError({ PRESENCE_INTERVAL_MS: '1000', PRESENCE_STALE_MS: '1500' });
+    expect(message).toContain('PRESENCE_STALE_MS=1500');
+    expect(message).toContain('PRESENCE_INTERVAL_MS=1000');
+  });
+});

@@ -61,6 +61,26 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   AGENT_CONCURRENCY = 50;
 
+  /** Finished requests whose last change is older than this many days are deleted; 0 keeps everything. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(36_500)
+  RETENTION_DAYS = 30;
+
+  /** How often the retention job looks for requests to delete. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(86_400_000)
+  RETENTION_INTERVAL_MS = 600_000;
+
+  /** Requests deleted per statement: small, so a purge never holds locks long enough to stall recording. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  RETENTION_BATCH_SIZE = 100;
+
+  /** How often each gateway reports its per-request socket counts (presence, the admin API's `watchers`). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  PRESENCE_INTERVAL_MS = 2000;
+
+  /** A gateway whose last report is older than this stops counting (it died without saying goodbye). */
+  @Transform(toInt) @IsInt() @Min(500) @Max(600_000)
+  PRESENCE_STALE_MS = 15_000;
+
   get jwtSecret(): string {
     return this.JWT_SECRET ?? DEV_JWT_SECRET;
   }
@@ -107,6 +127,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     (e) => `${e.property}=${JSON.stringify(env[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
   );
   problems.push(...config.corsOrigins.flatMap((entry) => corsOriginProblem(env.CORS_ORIGINS, entry)));
+  if (config.PRESENCE_STALE_MS < 2 * config.PRESENCE_INTERVAL_MS) {
+    problems.push(
+      `PRESENCE_STALE_MS=${config.PRESENCE_STALE_MS} must be at least twice PRESENCE_INTERVAL_MS=${config.PRESENCE_INTERVAL_MS}, or live gateways would flicker out of the watcher counts`,
+    );
+  }
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     problems.push('JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least 16 characters');
   }

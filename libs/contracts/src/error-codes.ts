@@ -1,3 +1,5 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
 /** The contract's error codes (PROTOCOL.md §1), shared by Socket.IO acks and HTTP bodies. */
 export enum ErrorCode {
   VALIDATION_FAILED = 'VALIDATION_FAILED',
@@ -9,15 +11,27 @@ export enum ErrorCode {
   INTERNAL = 'INTERNAL',
 }
 
+// Classes rather than interfaces so that the OpenAPI document is generated from
+// these very declarations; as types they are used exactly like interfaces.
+
 /** One field that failed validation, and why. */
-export interface FieldError {
-  field: string;
-  reasons: string[];
+export class FieldError {
+  @ApiProperty({ description: 'the field, dotted for nested ones (`(payload)` for the whole body)', example: 'limit' })
+  field!: string;
+
+  @ApiProperty({ type: [String], example: ['limit must not be greater than 500'] })
+  reasons!: string[];
 }
 
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
+/** A failure: in a socket's failure ack, and as the body of every HTTP error. */
+export class ErrorBody {
+  @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode' })
+  code!: ErrorCode;
+
+  @ApiProperty({ description: 'for people; never a stack trace' })
+  message!: string;
+
+  @ApiPropertyOptional({ type: [FieldError], description: 'with VALIDATION_FAILED: each field and why' })
   details?: FieldError[];
 }
 

@@ -8,3 +8,4 @@ export * from './validation';
 export * from './agent-event-mapping';
 export * from './request-projection';
 export * from './request-snapshot';
+export * from './admin-api';

@@ -1,49 +1,129 @@
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import type { ErrorCode } from './error-codes';
-import type { FinalStatus, RequestStatus, StepStatus } from './request-status';
+import { RECORDED_TYPE_NAMES, REQUEST_STATUSES, STEP_STATUSES, type FinalStatus, type RequestStatus, type StepStatus } from './request-status';
+
+// The snapshot's parts are classes so that the OpenAPI document is generated
+// from these declarations; as types they behave exactly like interfaces.
 
 /** Fields every recorded message about a request carries. */
-export interface RecordedEnvelope {
-  requestId: string;
+export class RecordedEnvelope {
+  @ApiProperty()
+  requestId!: string;
+
   /** Per request, from 1, +1 for every recorded event. */
-  seq: number;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'per request, from 1, +1 for every recorded event' })
+  seq!: number;
+
   /** When the event was recorded, `Date.prototype.toISOString()`. */
-  ts: string;
+  @ApiProperty({ format: 'date-time', description: 'when the event was recorded (UTC, ends in Z)' })
+  ts!: string;
 }
 
-export interface ProgressFields {
-  agent: string;
+/**
+ * How OpenAPI shows a recorded message: the envelope and `type`; the other
+ * fields depend on the type (PROTOCOL.md §1 table, `RecordedFieldsByType`).
+ */
+export class RecordedMessageEnvelope extends RecordedEnvelope {
+  @ApiProperty({ enum: RECORDED_TYPE_NAMES, description: 'also the Socket.IO event name; the other fields are those of PROTOCOL.md §1 for this type' })
+  type!: RecordedType;
+}
+
+const AGENT = { description: 'the agent that reported it' };
+const ANY_JSON = { description: 'any JSON value' };
+
+export class ProgressFields {
+  @ApiProperty(AGENT)
+  agent!: string;
+
+  @ApiPropertyOptional({ description: "the step's order (`data.stepOrder`, else `data.step`)" })
   step?: number;
-  status: StepStatus;
-  data: Record<string, unknown>;
+
+  @ApiProperty({ enum: STEP_STATUSES })
+  status!: StepStatus;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "the agent's data, unchanged" })
+  data!: Record<string, unknown>;
 }
-export interface AgentCompletedFields {
-  agent: string;
-  data: Record<string, unknown>;
+export class AgentCompletedFields {
+  @ApiProperty(AGENT)
+  agent!: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  data!: Record<string, unknown>;
 }
-export interface QuestionFields {
-  agent: string;
-  questionId: string;
-  prompt: string;
+export class QuestionFields {
+  @ApiProperty(AGENT)
+  agent!: string;
+
+  @ApiProperty()
+  questionId!: string;
+
+  @ApiProperty()
+  prompt!: string;
+
+  @ApiPropertyOptional({ type: [String] })
   options?: string[];
 }
-export interface AgentErrorFields {
-  agent: string;
-  message: string;
+export class AgentErrorFields {
+  @ApiProperty(AGENT)
+  agent!: string;
+
+  @ApiProperty()
+  message!: string;
+
+  @ApiPropertyOptional()
   step?: number;
 }
-export interface RequestCompletedFields {
-  status: FinalStatus;
+export class RequestCompletedFields {
+  @ApiProperty({ enum: ['completed', 'failed', 'cancelled'] })
+  status!: FinalStatus;
+
+  @ApiPropertyOptional(ANY_JSON)
   result?: unknown;
+
+  @ApiPropertyOptional(ANY_JSON)
   error?: unknown;
 }
-export interface StatusFields {
-  status: RequestStatus;
+export class StatusFields {
+  @ApiProperty({ enum: REQUEST_STATUSES, description: "the request's new status" })
+  status!: RequestStatus;
+
+  @ApiPropertyOptional()
   reason?: string;
+
   /** Set when the change is a question being answered. */
+  @ApiPropertyOptional({ description: 'set when the change is a question being answered' })
   questionId?: string;
+
   /** Set on a request's first event (`queued`): the user who started it. */
+  @ApiPropertyOptional({ description: "set on a request's first event (`queued`): the user who started it" })
   owner?: string;
 }
+
+/** Each recorded type's own fields, as classes: what OpenAPI composes the message schemas from. */
+export const RECORDED_FIELD_MODELS = {
+  progress: ProgressFields,
+  'agent.completed': AgentCompletedFields,
+  question: QuestionFields,
+  error: AgentErrorFields,
+  'request.completed': RequestCompletedFields,
+  status: StatusFields,
+} as const;
+
+/** Every model a recorded-message schema refers to (for `@ApiExtraModels`). */
+export const RECORDED_MESSAGE_MODELS = [RecordedMessageEnvelope, ...Object.values(RECORDED_FIELD_MODELS)];
+
+/** OpenAPI schema of one recorded message: one of the types, each the envelope plus that type's fields. */
+export const RECORDED_MESSAGE_SCHEMA = {
+  oneOf: RECORDED_TYPE_NAMES.map((type) => ({
+    allOf: [
+      { $ref: getSchemaPath(RecordedMessageEnvelope) },
+      { $ref: getSchemaPath(RECORDED_FIELD_MODELS[type]) },
+      { type: 'object', properties: { type: { type: 'string', enum: [type] } } },
+    ],
+  })),
+  discriminator: { propertyName: 'type' },
+};
 
 /** Body of a message on the fan-out exchange: recorded events, in seq order per request. */
 export interface RecordedBatch {
@@ -60,14 +140,7 @@ export interface RecordedFieldsByType {
   status: StatusFields;
 }
 export type RecordedType = keyof RecordedFieldsByType;
-export const RECORDED_TYPES: readonly RecordedType[] = [
-  'progress',
-  'agent.completed',
-  'question',
-  'error',
-  'request.completed',
-  'status',
-];
+export const RECORDED_TYPES: readonly RecordedType[] = RECORDED_TYPE_NAMES;
 
 /** An event before it is recorded: the recorder gives it `seq` and `ts`. */
 export type EventDraft = {
@@ -84,26 +157,40 @@ export type QuestionMessage = Extract<RecordedMessage, { type: 'question' }>;
 export type RequestCompletedMessage = Extract<RecordedMessage, { type: 'request.completed' }>;
 export type StatusMessage = Extract<RecordedMessage, { type: 'status' }>;
 
-export interface AgentSummary {
-  agent: string;
-  status: StepStatus;
+export class AgentSummary {
+  @ApiProperty()
+  agent!: string;
+
+  @ApiProperty({ enum: STEP_STATUSES })
+  status!: StepStatus;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "the agent's last data" })
   data?: Record<string, unknown>;
 }
-export interface StepSummary {
-  agent: string;
-  step: number;
+export class StepSummary {
+  @ApiProperty()
+  agent!: string;
+
+  @ApiProperty()
+  step!: number;
+
+  @ApiPropertyOptional()
   stepId?: string;
-  status: StepStatus;
+
+  @ApiProperty({ enum: STEP_STATUSES })
+  status!: StepStatus;
+
+  @ApiPropertyOptional({ description: 'any JSON value' })
   tool?: unknown;
+
+  @ApiPropertyOptional({ description: 'any JSON value' })
   result?: unknown;
+
+  @ApiPropertyOptional({ description: 'any JSON value' })
   error?: unknown;
 }
-export interface PendingQuestion {
-  agent: string;
-  questionId: string;
-  prompt: string;
-  options?: string[];
-}
+/** A question an agent waits on: the `question` message's fields. */
+export class PendingQuestion extends QuestionFields {}
 
 /** What the log folds into (PROTOCOL.md §1 `state`, without the envelope). */
 export interface RequestProjection {
@@ -118,23 +205,50 @@ export interface RequestProjection {
 }
 
 /** The `state` message. */
-export interface StateMessage {
-  type: 'state';
-  requestId: string;
+export class StateMessage {
+  @ApiProperty({ enum: ['state'] })
+  type!: 'state';
+
+  @ApiProperty()
+  requestId!: string;
+
   /** Last event reflected in this snapshot (0: none yet). */
-  seq: number;
-  status: RequestStatus;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'last event reflected in this snapshot (0: none yet)' })
+  seq!: number;
+
+  @ApiProperty({ enum: REQUEST_STATUSES })
+  status!: RequestStatus;
+
+  @ApiPropertyOptional()
   userQuery?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
   createdAt?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
   updatedAt?: string;
-  agents: AgentSummary[];
-  steps: StepSummary[];
-  pendingQuestions: PendingQuestion[];
+
+  @ApiProperty({ type: [AgentSummary] })
+  agents!: AgentSummary[];
+
+  @ApiProperty({ type: [StepSummary] })
+  steps!: StepSummary[];
+
+  @ApiProperty({ type: [PendingQuestion] })
+  pendingQuestions!: PendingQuestion[];
+
+  @ApiPropertyOptional({ description: 'any JSON value: the run\'s result' })
   result?: unknown;
+
+  @ApiPropertyOptional({ description: 'any JSON value: why the run failed' })
   error?: unknown;
+
   /** Present exactly when `rejoin` gave a `lastSeq`: the messages with seq > lastSeq. */
+  @ApiPropertyOptional({ type: 'array', items: RECORDED_MESSAGE_SCHEMA, description: "only after a socket's rejoin with lastSeq" })
   events?: RecordedMessage[];
+
   /** More than the replay limit were missed: `events` holds the last ones only. */
+  @ApiPropertyOptional({ enum: [true] })
   truncated?: true;
 }
 

@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@app/config';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source';
+import { RequestCatalog } from './request-catalog';
+import { RequestRetention } from './request-retention';
 import { RequestStore } from './request-store';
 import { runMigrations } from './run-migrations';
 
@@ -27,7 +29,7 @@ export class MigrationRunner implements OnModuleInit {
       useFactory: (config: AppConfig) => dataSourceOptions(config.DATABASE_URL),
     }),
   ],
-  providers: [MigrationRunner, RequestStore],
-  exports: [RequestStore],
+  providers: [MigrationRunner, RequestStore, RequestCatalog, RequestRetention],
+  exports: [RequestStore, RequestCatalog, RequestRetention],
 })
 export class PersistenceModule {}

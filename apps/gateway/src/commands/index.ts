@@ -1,1 +1,2 @@
+export { CommandsModule } from './commands.module';
 export { forbidden, RequestCommands } from './request-commands';

@@ -19,6 +19,7 @@ import {
 import { mayAccess, type Principal } from '@app/auth';
 import { BrokerPublisher, BrokerUnavailableError } from '@app/messaging';
 import { RequestStore, type RequestHeader } from '@app/persistence';
+import { GatewayMetrics } from '../metrics';
 import { RecordedEventsPublisher } from '../recording';
 
 function statusEvent(requestId: string, fields: StatusFields): EventDraft {
@@ -43,6 +44,7 @@ export class RequestCommands {
     private readonly store: RequestStore,
     private readonly broker: BrokerPublisher,
     private readonly recorded: RecordedEventsPublisher,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async start(principal: Principal, command: StartCommand): Promise<{ created: boolean; request: RequestHeader }> {
@@ -131,6 +133,7 @@ export class RequestCommands {
    * that misses this fan-out gets the events from the log (gap repair, rejoin).
    */
   private async fanOut(recorded: RecordedMessage[]): Promise<void> {
+    this.metrics.eventsRecorded(recorded);
     try {
       await this.recorded.publish(recorded);
     } catch (error) {

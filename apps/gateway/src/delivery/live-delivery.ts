@@ -4,6 +4,7 @@ import { Exchanges, type RecordedBatch, type RecordedMessage } from '@app/contra
 import { BrokerConsumer, settle } from '@app/messaging';
 import { RequestStore } from '@app/persistence';
 import { ORIGIN_HEADER, RecordedEventsPublisher } from '../recording';
+import { GatewayMetrics } from '../metrics';
 import { roomOf, type WatcherSocket } from './delivery-ports';
 import { RequestFeed } from './request-feed';
 
@@ -22,6 +23,7 @@ export class LiveDelivery implements OnApplicationBootstrap {
     private readonly consumer: BrokerConsumer,
     private readonly store: RequestStore,
     private readonly recorded: RecordedEventsPublisher,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   /** `onRefused`: a socket that watched an id before it existed, now created by someone it may not watch. */
@@ -92,7 +94,12 @@ export class LiveDelivery implements OnApplicationBootstrap {
     if (!feed) {
       feed = new RequestFeed(
         requestId,
-        { broadcast: (room, message) => this.server?.to(room).emit(message.type, message) },
+        {
+          broadcast: (room, message) => {
+            this.server?.to(room).emit(message.type, message);
+            this.metrics.broadcast(message);
+          },
+        },
         this.store,
         (socket) => this.onRefused(socket, requestId),
         (error) => this.logger.warn(`reading the log for ${requestId} failed: ${error.message}`),

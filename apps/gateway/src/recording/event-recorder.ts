@@ -4,6 +4,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { DEAD_LETTER_REASON_HEADER, Exchanges, mapAgentEvent, Queues, UnusableEventError, type EventDraft, type RecordedMessage } from '@app/contracts';
 import { BrokerConsumer, BrokerPublisher, INGEST_QUEUE_OPTIONS, settle } from '@app/messaging';
 import { RequestStore, type BatchResult } from '@app/persistence';
+import { GatewayMetrics } from '../metrics';
 import { RecordedEventsPublisher } from './recorded-events.publisher';
 
 /** Largest batch written in one transaction. */
@@ -60,6 +61,7 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
     private readonly broker: BrokerPublisher,
     private readonly store: RequestStore,
     private readonly recorded: RecordedEventsPublisher,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -127,7 +129,8 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
         unusable.push({ ...delivery, reason });
       }
     }
-    const result = await this.writeIsolatingPoison(usable, unusable);
+    const result = await this.metrics.timeRecording(usable.length, () => this.writeIsolatingPoison(usable, unusable));
+    this.metrics.eventsRecorded(result.recorded);
     for (const u of usable) {
       if (result.unknownRequestIds.has(u.draft.requestId)) unusable.push({ ...u, reason: `unknown request '${u.draft.requestId}'` });
     }
@@ -192,6 +195,7 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
 
   private async deadLetter({ message, reason }: Unusable): Promise<void> {
     this.logger.warn(`dead-lettering a message from ${message.fields.routingKey}: ${reason}`);
+    this.metrics.deadLettered();
     await this.broker.publish(Exchanges.deadLetter, Queues.dead, message.content, {
       headers: { ...message.properties.headers, [DEAD_LETTER_REASON_HEADER]: reason, 'x-original-routing-key': message.fields.routingKey },
       messageId: message.properties.messageId,

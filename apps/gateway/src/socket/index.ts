@@ -1,2 +1,3 @@
 export { StreamGateway } from './stream.gateway';
 export { ConfiguredIoAdapter } from './configured-io.adapter';
+export { toAckFailure } from './ack';

@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, UseInterceptors, type OnApplicationShutdown } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -35,6 +35,7 @@ import { AppConfig } from '@app/config';
 import { RequestStore } from '@app/persistence';
 import { forbidden, RequestCommands } from '../commands';
 import { LiveDelivery } from '../delivery';
+import { CommandMetricsInterceptor, GatewayMetrics } from '../metrics';
 import { toAckFailure } from './ack';
 import { CommandRateLimiter } from './command-rate-limiter';
 
@@ -58,6 +59,7 @@ const MAX_WATCHED_PER_SOCKET = 1000;
  * authorised and answered through its ack; no error ever disconnects.
  */
 @WebSocketGateway({ transports: ['websocket', 'polling'] })
+@UseInterceptors(CommandMetricsInterceptor)
 export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger(StreamGateway.name);
   private server!: Server;
@@ -69,10 +71,12 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly commands: RequestCommands,
     private readonly store: RequestStore,
     private readonly delivery: LiveDelivery,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   afterInit(server: Server): void {
     this.server = server;
+    this.metrics.attach(server);
     this.delivery.attach(server, (socket, requestId) => {
       this.stopWatching(socket as StreamSocket, requestId);
       const { code, message } = forbidden();

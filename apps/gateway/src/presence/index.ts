@@ -1,0 +1,3 @@
+export { PresenceModule } from './presence.module';
+export { PresenceReporter } from './presence-reporter';
+export { SocketCensus } from './socket-census';

@@ -1,0 +1,2 @@
+export { RetentionJob } from './retention-job';
+export { RetentionModule } from './retention.module';

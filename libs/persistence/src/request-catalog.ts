@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestStatus } from '@app/contracts';
+import { DataSource } from 'typeorm';
+
+/** Where a keyset page ends: `createdAt` exactly as stored (microseconds), and the id that breaks ties. */
+export interface CatalogPosition {
+  createdAt: string;
+  requestId: string;
+}
+
+export interface CatalogEntry {
+  requestId: string;
+  owner: string;
+  status: RequestStatus;
+  userQuery: string;
+  lastSeq: number;
+  createdAt: Date;
+  updatedAt: Date;
+  position: CatalogPosition;
+}
+
+export interface CatalogQuery {
+  status?: RequestStatus;
+  owner?: string;
+  limit: number;
+  /** Only entries after this one (older, newest first). */
+  after?: CatalogPosition;
+}
+
+interface CatalogRow {
+  id: string;
+  owner: string;
+  status: string;
+  user_query: string;
+  last_seq: number;
+  created_at: Date;
+  updated_at: Date;
+  position: string;
+}
+
+// Microseconds, UTC: a JavaScript Date keeps milliseconds only, and a cursor rounded to them would skip or repeat rows.
+const EXACT_CREATED_AT = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/**
+ * Read-mostly SQL for operators: the request list (keyset pages, newest
+ * first) and presence (how many sockets each gateway has on each request).
+ * Touches only the columns it names; the recording path never waits on it.
+ */
+@Injectable()
+export class RequestCatalog {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Up to `limit` requests, newest first, and where the next page starts (null: this was the last). */
+  async list(query: CatalogQuery): Promise<{ items: CatalogEntry[]; next: CatalogPosition | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    if (query.status !== undefined) where.push(`status = ${bind(query.status)}`);
+    if (query.owner !== undefined) where.push(`owner = ${bind(query.owner)}`);
+    if (query.after) where.push(`(created_at, id) < (${bind(query.after.createdAt)}::timestamptz, ${bind(query.after.requestId)})`);
+    const rows: CatalogRow[] = await this.dataSource.query(
+      `SELECT id, owner, status, user_query, last_seq, created_at, updated_at, ${EXACT_CREATED_AT} AS position
+         FROM requests ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC
+        LIMIT ${bind(query.limit + 1)}`,
+      params,
+    );
+    const items = rows.slice(0, query.limit).map(toEntry);
+    return { items, next: rows.length > query.limit ? items[items.length - 1].position : null };
+  }
+
+  /**
+   * One gateway's report of its per-request socket counts: refreshes its
+   * heartbeat and writes only what changed since `previous` (the counts it
+   * last reported), in one transaction. When its row is new (first report, or
+   * it had been forgotten) everything is written. Also forgets gateways silent
+   * for `forgetAfterMs` (their counts cascade).
+   */
+  async reportPresence(instanceId: string, counts: Map<string, number>, previous: Map<string, number>, forgetAfterMs: number): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      const [{ inserted }]: Array<{ inserted: boolean }> = await em.query(
+        `INSERT INTO gateway_instances (instance_id, heartbeat_at) VALUES ($1, now())
+         ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = now()
+         RETURNING (xmax = 0) AS inserted`,
+        [instanceId],
+      );
+      const base = inserted ? new Map<string, number>() : previous;
+      const removed = [...base.keys()].filter((requestId) => !counts.has(requestId));
+      const changed = [...counts].filter(([requestId, sockets]) => base.get(requestId) !== sockets);
+      if (removed.length > 0) {
+        await em.query(`DELETE FROM request_watchers WHERE instance_id = $1 AND request_id = ANY($2::text[])`, [instanceId, removed]);
+      }
+      if (changed.length > 0) {
+        await em.query(
+          `INSERT INTO request_watchers (instance_id, request_id, sockets)
+           SELECT $1, w.request_id, w.sockets FROM unnest($2::text[], $3::int[]) AS w(request_id, sockets)
+           ON CONFLICT (request_id, instance_id) DO UPDATE SET sockets = EXCLUDED.sockets`,
+          [instanceId, changed.map(([requestId]) => requestId), changed.map(([, sockets]) => sockets)],
+        );
+      }
+      await em.query(`DELETE FROM gateway_instances WHERE heartbeat_at < now() - $1 * interval '1 millisecond'`, [forgetAfterMs]);
+    });
+  }
+
+  /** A gateway shutting down takes its counts with it at once. */
+  async forgetInstance(instanceId: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM gateway_instances WHERE instance_id = $1`, [instanceId]);
+  }
+
+  /** Sockets watching each request, summed over the gateways heard from within `freshWithinMs`; absent ids have 0. */
+  async watcherCounts(requestIds: string[], freshWithinMs: number): Promise<Map<string, number>> {
+    if (requestIds.length === 0) return new Map();
+    const rows: Array<{ request_id: string; sockets: number }> = await this.dataSource.query(
+      `SELECT w.request_id, sum(w.sockets)::int AS sockets
+         FROM request_watchers w JOIN gateway_instances g USING (instance_id)
+        WHERE w.request_id = ANY($1::text[]) AND g.heartbeat_at >= now() - $2 * interval '1 millisecond'
+        GROUP BY w.request_id`,
+      [requestIds, freshWithinMs],
+    );
+    return new Map(rows.map((row) => [row.request_id, row.sockets]));
+  }
+}
+
+function toEntry(row: CatalogRow): CatalogEntry {
+  return {
+    requestId: row.id,
+    owner: row.owner,
+    status: row.status as RequestStatus,
+    userQuery: row.user_query,
+    lastSeq: row.last_seq,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    position: { createdAt: row.position, requestId: row.id },
+  };
+}
