@@ -102,7 +102,7 @@ export class LiveDelivery implements OnApplicationBootstrap {
         },
         this.store,
         (socket) => this.onRefused(socket, requestId),
-        (error) => this.logger.warn(`reading the log for ${requestId} failed: ${error.message}`),
+        (error) => this.logger.warn({ requestId, error: error.message }, 'reading the log failed'),
         (socket) => (socket as Socket).conn?.close(true),
       );
       this.feeds.set(requestId, feed);

@@ -30,6 +30,8 @@ interface Usable extends Delivery {
 }
 interface Unusable extends Delivery {
   reason: string;
+  /** When the body named one: a log field. */
+  requestId?: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -132,10 +134,12 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
     const result = await this.metrics.timeRecording(usable.length, () => this.writeIsolatingPoison(usable, unusable));
     this.metrics.eventsRecorded(result.recorded);
     for (const u of usable) {
-      if (result.unknownRequestIds.has(u.draft.requestId)) unusable.push({ ...u, reason: `unknown request '${u.draft.requestId}'` });
+      if (result.unknownRequestIds.has(u.draft.requestId)) unusable.push({ ...u, reason: `unknown request '${u.draft.requestId}'`, requestId: u.draft.requestId });
     }
     // Not malformed, only late (a run stopped after its request ended): dropped, not dead-lettered.
-    if (result.afterEnd.length > 0) this.logger.log(`dropped ${result.afterEnd.length} event(s) for requests that had already ended`);
+    for (const requestId of new Set(result.afterEnd.map((d) => d.requestId))) {
+      this.logger.log({ requestId }, 'dropped event(s) that arrived after the request had ended');
+    }
     const events = [...result.duplicates, ...result.recorded];
     this.recorded.deliverLocally(events);
     await this.settleInOrder(batch, events, unusable);
@@ -186,15 +190,15 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
         } catch (single) {
           await this.store.ping(); // the database went away meanwhile: retry the whole batch, lose nothing
           usable.splice(usable.indexOf(u), 1);
-          unusable.push({ ...u, reason: `database refused the event: ${(single as Error).message}` });
+          unusable.push({ ...u, reason: `database refused the event: ${(single as Error).message}`, requestId: u.draft.requestId });
         }
       }
       return merged;
     }
   }
 
-  private async deadLetter({ message, reason }: Unusable): Promise<void> {
-    this.logger.warn(`dead-lettering a message from ${message.fields.routingKey}: ${reason}`);
+  private async deadLetter({ message, reason, requestId }: Unusable): Promise<void> {
+    this.logger.warn({ ...(requestId ? { requestId } : {}), routingKey: message.fields.routingKey, reason }, 'dead-lettering an unusable agent event');
     this.metrics.deadLettered();
     await this.broker.publish(Exchanges.deadLetter, Queues.dead, message.content, {
       headers: { ...message.properties.headers, [DEAD_LETTER_REASON_HEADER]: reason, 'x-original-routing-key': message.fields.routingKey },
