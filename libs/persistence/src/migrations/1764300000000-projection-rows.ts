@@ -41,8 +41,8 @@ export class ProjectionRows1764300000000 implements MigrationInterface {
         PRIMARY KEY (request_id, question_id)
       )`);
     await queryRunner.query(`CREATE INDEX request_questions_pending_idx ON request_questions (request_id) WHERE pending`);
-    // Snapshot reads list a request's agents and steps in fold order.
-    await queryRunner.query(`CREATE INDEX request_steps_position_idx ON request_steps (request_id, position)`);
+    // No index on position: a snapshot reads a request's rows by the primary key's prefix and
+    // sorts them in memory, and every index is one more write for each new step.
 
     await convertDocuments(queryRunner);
     await queryRunner.query(`ALTER TABLE requests DROP COLUMN projection`);
