@@ -95,7 +95,8 @@ export class RequestFeed {
 
   private drain(): void {
     if (this.lastSeq === undefined) return;
-    for (const seq of [...this.pending.keys()]) if (seq <= this.lastSeq) this.pending.delete(seq);
+    // Deleting while iterating a Map is safe: no copy of the keys per drain.
+    for (const seq of this.pending.keys()) if (seq <= this.lastSeq) this.pending.delete(seq);
     let next = this.pending.get(this.lastSeq + 1);
     while (next) {
       this.pending.delete(next.seq);
@@ -109,6 +110,7 @@ export class RequestFeed {
 
   private emit(message: RecordedMessage): void {
     this.io.broadcast(this.room, message);
+    if (this.syncing.size === 0) return;
     for (const watcher of [...this.syncing.values()]) {
       if (watcher.buffer) watcher.buffer.push(message);
       else if (this.sendTo(watcher, message)) this.bringInStep(watcher);
