@@ -1,0 +1,81 @@
+import type { ChannelModel } from 'amqplib';
+
+/** AMQP 0-9-1 reply code when another connection holds an exclusive queue. */
+const RESOURCE_LOCKED = 405;
+
+/** Outcome of a claim: ours now (or already), or held by another live worker. */
+export type ClaimResult = 'claimed' | 'held-elsewhere';
+
+/**
+ * Which worker runs a request, kept by the broker: the holder declares an
+ * exclusive queue `agents.claim.<requestId>` on its connection. Nobody else
+ * can declare it while that connection lives (RESOURCE_LOCKED), and the
+ * broker deletes it when the connection dies — a crashed worker releases its
+ * claims by itself, a live one keeps them. After a reconnect the holder
+ * declares its claims again (`reclaimAll`).
+ */
+export class RunClaims {
+  private readonly held = new Set<string>();
+
+  constructor(private readonly connection: () => ChannelModel | undefined) {}
+
+  static queueOf(requestId: string): string {
+    return `agents.claim.${requestId}`;
+  }
+
+  isHeld(requestId: string): boolean {
+    return this.held.has(requestId);
+  }
+
+  /** Throws when the broker cannot be asked (the caller requeues the start). */
+  async claim(requestId: string): Promise<ClaimResult> {
+    const locked = await this.onChannel(async (channel) => {
+      await channel.assertQueue(RunClaims.queueOf(requestId), { exclusive: true, durable: false, autoDelete: false });
+    });
+    if (locked) return 'held-elsewhere';
+    this.held.add(requestId);
+    return 'claimed';
+  }
+
+  /** Best effort: if it fails, the claim goes with this connection. */
+  async release(requestId: string): Promise<void> {
+    if (!this.held.delete(requestId)) return;
+    await this.onChannel((channel) => channel.deleteQueue(RunClaims.queueOf(requestId)).then(() => undefined)).catch(() => undefined);
+  }
+
+  /**
+   * Declares every held claim again on a new connection. Returns the ids
+   * another worker claimed meanwhile: their runs must stop here.
+   */
+  async reclaimAll(): Promise<string[]> {
+    const lost: string[] = [];
+    for (const requestId of [...this.held]) {
+      this.held.delete(requestId);
+      try {
+        if ((await this.claim(requestId)) === 'held-elsewhere') lost.push(requestId);
+      } catch {
+        this.held.add(requestId); // the broker went away again: the next reconnect retries
+      }
+    }
+    return lost;
+  }
+
+  /**
+   * Runs one operation on a channel of its own: a refused exclusive declare
+   * closes the channel it was sent on. True when the queue was locked.
+   */
+  private async onChannel(operation: (channel: Awaited<ReturnType<ChannelModel['createChannel']>>) => Promise<void>): Promise<boolean> {
+    const connection = this.connection();
+    if (!connection) throw new Error('not connected to the broker');
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined); // the refusal is reported through the rejected call
+    try {
+      await operation(channel);
+    } catch (error) {
+      if ((error as { code?: number }).code === RESOURCE_LOCKED) return true;
+      throw error;
+    }
+    await channel.close().catch(() => undefined);
+    return false;
+  }
+}
