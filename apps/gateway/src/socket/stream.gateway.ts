@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -37,6 +37,7 @@ import { forbidden, RequestCommands } from '../commands';
 import { LiveDelivery } from '../delivery';
 import { toAckFailure } from './ack';
 import { CommandRateLimiter } from './command-rate-limiter';
+import { SendQueueMeter } from './send-queue-meter';
 
 interface SocketData {
   principal: Principal;
@@ -48,7 +49,6 @@ interface SocketData {
 }
 type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-const SLOW_CLIENT_SWEEP_MS = 1000;
 /** Each watched request costs memory until the socket leaves it. */
 const MAX_WATCHED_PER_SOCKET = 1000;
 
@@ -58,10 +58,9 @@ const MAX_WATCHED_PER_SOCKET = 1000;
  * authorised and answered through its ack; no error ever disconnects.
  */
 @WebSocketGateway({ transports: ['websocket', 'polling'] })
-export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
+export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(StreamGateway.name);
   private server!: Server;
-  private slowClientSweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly tokens: TokenService,
@@ -86,9 +85,16 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       data.limiter = new CommandRateLimiter(this.config.RATE_LIMIT_PER_SECOND);
       data.watching = new Set();
       data.tail = Promise.resolve();
+      this.dropWhenTooSlow(socket);
       next();
     });
-    this.slowClientSweep = setInterval(() => this.dropSlowClients(), SLOW_CLIENT_SWEEP_MS).unref();
+    const { SLOW_CLIENT_MAX_QUEUED, REPLAY_LIMIT } = this.config;
+    if (SLOW_CLIENT_MAX_QUEUED >= REPLAY_LIMIT) {
+      this.logger.warn(
+        `SLOW_CLIENT_MAX_QUEUED (${SLOW_CLIENT_MAX_QUEUED}) is not below REPLAY_LIMIT (${REPLAY_LIMIT}): ` +
+          'a client dropped as too slow may get a truncated replay when it rejoins',
+      );
+    }
   }
 
   async handleConnection(socket: StreamSocket): Promise<void> {
@@ -107,10 +113,6 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   handleDisconnect(socket: StreamSocket): void {
     this.delivery.forgetSocket(socket, socket.data.watching ?? []);
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.slowClientSweep);
   }
 
   @SubscribeMessage('start')
@@ -235,17 +237,20 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     socket.emit('error', refusal);
   }
 
-  /** A socket whose send queue keeps growing is dropped; its client rejoins with lastSeq and loses nothing. */
-  private dropSlowClients(): void {
-    for (const socket of this.server.sockets.sockets.values()) {
-      // engine.io keeps unsent packets in writeBuffer; it has no public accessor.
-      const queued = (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
-      if (queued > this.config.SLOW_CLIENT_MAX_QUEUED) {
-        this.logger.warn(`dropping slow client ${socket.id} (${queued} messages queued)`);
-        // Discard the backlog and close the transport: a server-side disconnect would first
-        // wait for the backlog to drain and would tell the client not to reconnect.
-        socket.conn.close(true);
-      }
-    }
+  /**
+   * A socket whose send queue passes SLOW_CLIENT_MAX_QUEUED messages or
+   * SLOW_CLIENT_MAX_BYTES is dropped, so a client that stops reading cannot
+   * grow the heap. Its client reconnects and rejoins with lastSeq: it missed
+   * at most the discarded queue plus what was recorded until it rejoined,
+   * which REPLAY_LIMIT covers when the queue limit stays below it.
+   */
+  private dropWhenTooSlow(socket: Socket): void {
+    const limits = { maxMessages: this.config.SLOW_CLIENT_MAX_QUEUED, maxBytes: this.config.SLOW_CLIENT_MAX_BYTES };
+    new SendQueueMeter(socket.conn as never, limits, ({ messages, bytes }) => {
+      this.logger.warn(`dropping slow client ${socket.id} (${messages} messages, ${bytes} bytes queued)`);
+      // Discard the backlog and close the transport: a server-side disconnect would first
+      // wait for the backlog to drain and would tell the client not to reconnect.
+      socket.conn.close(true);
+    });
   }
 }
