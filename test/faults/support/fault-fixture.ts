@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { spawnAgentWorker, spawnGateway, type AppProcess, type SpawnOptions } from '../../support/gateway-process';
+
+/**
+ * The processes of one fault test file: spawned from the suite's build,
+ * every one stopped in afterAll, whatever the tests killed or left running.
+ */
+export function faultProcesses(defaults: () => SpawnOptions = () => ({})) {
+  const started: AppProcess[] = [];
+  const build = () => {
+    const dir = process.env.TEST_BUILD_DIR;
+    if (!dir) throw new Error('TEST_BUILD_DIR is not set: run the fault tests through `npm run test:faults`');
+    return dir;
+  };
+  const merge = (options: SpawnOptions): SpawnOptions => ({ ...defaults(), ...options, env: { ...defaults().env, ...options.env } });
+  afterAll(async () => {
+    await Promise.all(started.splice(0).map((app) => app.stop('SIGKILL')));
+  });
+  return {
+    async gateway(options: SpawnOptions = {}) {
+      const app = await spawnGateway(build(), merge(options));
+      started.push(app);
+      return app;
+    },
+    async worker(options: SpawnOptions = {}) {
+      const app = await spawnAgentWorker(build(), merge(options));
+      started.push(app);
+      return app;
+    },
+  };
+}
+
+/**
+ * A vhost of the run's shared broker for one test file: the file knows
+ * every consumer on it (which gateway holds the ingest queue, for one). Not a
+ * restart: the shared broker is never stopped.
+ */
+export function ownVhost(): { readonly amqpUrl: string; readonly name: string } {
+  const vhost = { amqpUrl: '', name: `agent-stream-faults-${randomBytes(4).toString('hex')}` };
+  const ctl = (...args: string[]) => execFileSync('rabbitmqctl', ['-q', ...args], { stdio: 'ignore' });
+  beforeAll(() => {
+    ctl('add_vhost', vhost.name);
+    ctl('set_permissions', '-p', vhost.name, 'guest', '.*', '.*', '.*');
+    const base = new URL(process.env.AMQP_URL as string);
+    base.pathname = `/${encodeURIComponent(vhost.name)}`;
+    vhost.amqpUrl = base.toString();
+  });
+  afterAll(() => ctl('delete_vhost', vhost.name));
+  return vhost;
+}
+
+export async function waitForReadiness(url: string, ready: boolean, timeoutMs = 30_000): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const ok = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
+    if (ok === ready) return Date.now() - started;
+    await sleep(100);
+  }
+  throw new Error(`${url}/health/ready did not become ${ready ? 'ready' : 'unready'} within ${timeoutMs} ms`);
+}
+
+/** Resident memory of a process, in bytes (Linux). */
+export function rssOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.match(/(\d+)/)?.[1] ?? 0) * 1024;
+}
+
+/** Lines of a process's output that mention a request and contain a phrase. */
+export function linesAbout(app: AppProcess, requestId: string, phrase: string): string[] {
+  return app.output.filter((line) => line.includes(requestId) && line.includes(phrase));
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** When a process logged a line (pino's `time`, epoch ms) about a request with a phrase; undefined if it did not. */
+export function loggedAt(app: AppProcess, requestId: string, phrase: string): number | undefined {
+  const line = linesAbout(app, requestId, phrase)[0];
+  if (!line) return undefined;
+  try {
+    return (JSON.parse(line) as { time?: number }).time;
+  } catch {
+    return undefined;
+  }
+}
