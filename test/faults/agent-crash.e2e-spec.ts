@@ -31,7 +31,7 @@ describe('fault: an agent worker is killed mid-run', () => {
     await client.waitForCompletion(40_000);
     const completedAt = Date.now();
     const figures = await figuresOf(client, gateway.url);
-    const stepCompletions = client.messages.filter((m) => m.type === 'progress' && m.status === 'completed').map((m) => `${m.agent}:${m.step}`);
+    const stepCompletions = client.messages.flatMap((m) => (m.type === 'progress' && m.status === 'completed' ? [`${m.agent}:${m.step}`] : []));
     reportFault('agent worker SIGKILL mid-run', {
       ...figures,
       takenOverAfterMs: (loggedAt(survivor!, requestId, 'taking run') ?? NaN) - killedAt,

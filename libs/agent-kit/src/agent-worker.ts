@@ -154,8 +154,12 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async settleStart(requestId: string, result: StartResult, message: ConsumeMessage, channel: Channel): Promise<void> {
     if (result !== 'interrupted') {
-      this.logger.log(`run ${requestId} ended ${result}`);
-      if (settle(channel, (c) => c.ack(message))) await this.claims.release(requestId);
+      if (settle(channel, (c) => c.ack(message))) {
+        this.logger.log(`run ${requestId} ended ${result}`);
+        await this.claims.release(requestId);
+      } else {
+        this.logger.log(`start of run ${requestId} (${result}) went back to the queue with its channel; acked when it returns`);
+      }
       return;
     }
     this.logger.warn(`run ${requestId} interrupted; its start goes back to the queue`);
