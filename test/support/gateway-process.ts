@@ -41,7 +41,7 @@ export interface AppProcess {
 export interface SpawnOptions {
   /** Overrides on top of the test run's environment (AMQP_URL, DATABASE_URL, tuning knobs). */
   env?: Record<string, string>;
-  /** Echo the process's output to the test's (default: only kept in `output`). */
+  /** Echo the process's output to the test's (default: only kept in `output`, unless TEST_ECHO_APP_OUTPUT is set). */
   echo?: boolean;
 }
 
@@ -58,7 +58,7 @@ function spawnApp(outDir: string, main: string, options: SpawnOptions, extraEnv:
       const lines = (partial + chunk.toString('utf8')).split('\n');
       partial = lines.pop() ?? '';
       output.push(...lines);
-      if (options.echo) lines.forEach((line) => process.stderr.write(`${line}\n`));
+      if (options.echo ?? process.env.TEST_ECHO_APP_OUTPUT) lines.forEach((line) => process.stderr.write(`${line}\n`));
     });
   }
   const stop = (signal: NodeJS.Signals = 'SIGTERM') =>

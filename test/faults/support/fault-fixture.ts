@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { RecoveringClient } from './recovering-client';
 import { spawnAgentWorker, spawnGateway, type AppProcess, type SpawnOptions } from '../../support/gateway-process';
 
 /**
@@ -16,6 +17,7 @@ export function faultProcesses(defaults: () => SpawnOptions = () => ({})) {
   };
   const merge = (options: SpawnOptions): SpawnOptions => ({ ...defaults(), ...options, env: { ...defaults().env, ...options.env } });
   afterAll(async () => {
+    RecoveringClient.closeAll();
     await Promise.all(started.splice(0).map((app) => app.stop('SIGKILL')));
   });
   return {

@@ -24,6 +24,13 @@ export interface Connection {
  * product lost, repeated or reordered.
  */
 export class RecoveringClient {
+  private static readonly live = new Set<RecoveringClient>();
+
+  /** Stops every client still open (a failed test leaves its client reconnecting otherwise). */
+  static closeAll(): void {
+    for (const client of RecoveringClient.live) client.close();
+  }
+
   /** Every seq received (live or replayed in `state.events`), in arrival order. */
   readonly arrivals: number[] = [];
   readonly messages: RecordedMessage[] = [];
@@ -44,6 +51,7 @@ export class RecoveringClient {
   /** Connects to the first URL that answers; later reconnects rotate through `urls`. */
   static async connect(urls: string[], userId: string, requestId: string): Promise<RecoveringClient> {
     const client = new RecoveringClient(urls, userId, requestId);
+    RecoveringClient.live.add(client);
     client.open();
     await client.until(() => client.connections.some((c) => c.caughtUpAt !== undefined), 10_000, 'first state');
     return client;
@@ -105,6 +113,7 @@ export class RecoveringClient {
   }
 
   close(): void {
+    RecoveringClient.live.delete(this);
     this.closed = true;
     this.socket?.disconnect();
   }

@@ -200,6 +200,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
    */
   private async watch(socket: StreamSocket, requestId: string, lastSeq: number | undefined): Promise<number> {
     const { principal } = socket.data;
+    const wasWatching = socket.data.watching.has(requestId);
     this.beginWatching(socket, requestId);
     try {
       // Owner and snapshot come from one read of the row: nothing can be created in between.
@@ -212,7 +213,9 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       });
       return state.seq;
     } catch (error) {
-      this.stopWatching(socket, requestId);
+      // A failed rejoin leaves things as they were (UNAVAILABLE: nothing half-done): a watcher keeps its stream.
+      if (wasWatching && !(error instanceof CommandError && error.code === ErrorCode.FORBIDDEN)) this.delivery.resumeSync(socket, requestId);
+      else this.stopWatching(socket, requestId);
       throw error;
     }
   }
