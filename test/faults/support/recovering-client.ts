@@ -33,6 +33,8 @@ export class RecoveringClient {
 
   /** Every seq received (live or replayed in `state.events`), in arrival order. */
   readonly arrivals: number[] = [];
+  /** Date.now() of each arrival, index by index. */
+  readonly arrivedAt: number[] = [];
   readonly messages: RecordedMessage[] = [];
   readonly connections: Connection[] = [];
   readonly states: StateMessage[] = [];
@@ -162,6 +164,7 @@ export class RecoveringClient {
   private take(message: RecordedMessage): void {
     if (message?.requestId !== this.requestId || typeof message.seq !== 'number') return;
     this.arrivals.push(message.seq);
+    this.arrivedAt.push(Date.now());
     this.messages.push(message);
     this.lastSeq = Math.max(this.lastSeq, message.seq);
     this.notify();
