@@ -5,10 +5,8 @@
  * ids, recorded once, so the frontend sees every step completed once and
  * exactly one request.completed. Never stuck `running`.
  */
-import { demoContext, newRequestId, newUser } from '../support/gateway-harness';
 import { expectExactlyOnce, figuresOf, reportFault } from './support/fault-report';
-import { faultProcesses, linesAbout, loggedAt } from './support/fault-fixture';
-import { RecoveringClient } from './support/recovering-client';
+import { faultProcesses, linesAbout, loggedAt, startMidRun } from './support/fault-fixture';
 
 describe('fault: an agent worker is killed mid-run', () => {
   const processes = faultProcesses();
@@ -16,12 +14,9 @@ describe('fault: an agent worker is killed mid-run', () => {
   it('the other worker takes the run over; the frontend sees no loss, no repeat, one request.completed', async () => {
     const gateway = await processes.gateway();
     const workers = [await processes.worker(), await processes.worker()];
-    const requestId = newRequestId('agent-crash');
-    const client = await RecoveringClient.connect([gateway.url], newUser(), requestId);
-    expect(await client.start('a run whose worker dies', demoContext({ steps: 12, stepDelayMs: 150 }))).toMatchObject({ ok: true });
-
     // Kill the holder once the executor has completed a few steps.
-    await client.until(() => client.messages.filter((m) => m.type === 'progress' && m.status === 'completed').length >= 4, 20_000, 'steps');
+    const client = await startMidRun([gateway.url], 'agent-crash', { steps: 12, stepDelayMs: 150 }, 4);
+    const { requestId } = client;
     const holder = workers.find((w) => linesAbout(w, requestId, 'taking run').length > 0);
     const survivor = workers.find((w) => w !== holder);
     expect(holder).toBeDefined();

@@ -7,7 +7,7 @@ import { Exchanges } from '@app/contracts';
 import { TestBroker } from '../support/broker';
 import { demoContext, newRequestId, newUser } from '../support/gateway-harness';
 import { expectExactlyOnce, figuresOf, reportFault } from './support/fault-report';
-import { faultProcesses, rssOf, sleep } from './support/fault-fixture';
+import { faultProcesses, rssOf, sleep, startMidRun } from './support/fault-fixture';
 import { RecoveringClient } from './support/recovering-client';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -24,9 +24,7 @@ describe('fault: the client side fails', () => {
     const gateway = await processes.gateway({ env: { SOCKET_PING_INTERVAL_MS: '1000', SOCKET_PING_TIMEOUT_MS: '1000' } });
     const proxy = await TcpProxy.to(gateway.url);
     try {
-      const client = await RecoveringClient.connect([proxy.url], newUser(), newRequestId('network-drop'));
-      expect(await client.start('a run across a network drop', demoContext({ steps: 14, stepDelayMs: 200 }))).toMatchObject({ ok: true });
-      await client.until(() => client.messages.filter((m) => m.type === 'progress' && m.status === 'completed').length >= 3, 20_000, 'steps');
+      const client = await startMidRun([proxy.url], 'network-drop', { steps: 14, stepDelayMs: 200 });
       const cutAt = Date.now();
       proxy.cut();
       await client.until(() => client.connections[0].disconnectedAt !== undefined, 10_000, 'the drop to be noticed');

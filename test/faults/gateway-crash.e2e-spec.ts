@@ -7,11 +7,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
-import { demoContext, newRequestId, newUser } from '../support/gateway-harness';
 import type { AppProcess } from '../support/gateway-process';
 import { expectExactlyOnce, figuresOf, reportFault, type StreamFigures } from './support/fault-report';
-import { faultProcesses, ownVhost } from './support/fault-fixture';
-import { RecoveringClient } from './support/recovering-client';
+import { faultProcesses, ownVhost, startMidRun } from './support/fault-fixture';
+import type { RecoveringClient } from './support/recovering-client';
 
 type Gateway = AppProcess & { url: string };
 
@@ -20,12 +19,7 @@ describe('fault: a gateway process dies mid-stream', () => {
   const processes = faultProcesses(() => ({ env: { AMQP_URL: vhost.amqpUrl } }));
   let holder: Gateway;
   let other: Gateway;
-  const newRun = async (urls: string[], label: string, steps = 14) => {
-    const client = await RecoveringClient.connect(urls, newUser(), newRequestId(label));
-    expect(await client.start(label, demoContext({ steps, stepDelayMs: 200 }))).toMatchObject({ ok: true });
-    await client.until(() => client.messages.filter((m) => m.type === 'progress' && m.status === 'completed').length >= 3, 20_000, 'steps');
-    return client;
-  };
+  const newRun = (urls: string[], label: string, steps = 14) => startMidRun(urls, label, { steps, stepDelayMs: 200 });
   /** Timings after a fault, from the client's view and from the recorded `ts`. */
   const recovery = (client: RecoveringClient, faultAt: number) => ({
     clientCaughtUpAfterMs: (client.recoveredAfter(faultAt)?.caughtUpAt ?? NaN) - faultAt,

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { demoContext, newRequestId, newUser } from '../../support/gateway-harness';
+import { figuresOf } from './fault-report';
 import { RecoveringClient } from './recovering-client';
 import { spawnAgentWorker, spawnGateway, type AppProcess, type SpawnOptions } from '../../support/gateway-process';
 
@@ -85,4 +87,52 @@ export function loggedAt(app: AppProcess, requestId: string, phrase: string): nu
   } catch {
     return undefined;
   }
+}
+
+/** Waits until one of the processes logged a line about a request with a phrase (logs trail what clients see). */
+export async function waitForLine(apps: AppProcess[], requestId: string, phrase: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!apps.some((app) => linesAbout(app, requestId, phrase).length > 0)) {
+    if (Date.now() > deadline) throw new Error(`no process logged '${phrase}' for ${requestId} within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/** Steps reported completed, as a client saw them. */
+export const completedSteps = (client: RecoveringClient) => client.messages.filter((m) => m.type === 'progress' && m.status === 'completed').length;
+
+/**
+ * A fresh user's recovering client that starts a demo run and returns once
+ * `afterSteps` steps completed: the fault then strikes mid-run.
+ */
+export async function startMidRun(urls: string[], label: string, demo: Record<string, number>, afterSteps = 3): Promise<RecoveringClient> {
+  const client = await RecoveringClient.connect(urls, newUser(), newRequestId(label));
+  expect(await client.start(label, demoContext(demo))).toMatchObject({ ok: true });
+  await client.until(() => completedSteps(client) >= afterSteps, 20_000, `${afterSteps} completed steps`);
+  return client;
+}
+
+/** A private broker or database for one test file: started before its tests, stopped and deleted after them. */
+export function privateService<T extends { remove(): void }>(start: () => Promise<T>): { readonly it: T } {
+  const holder: { it?: T } = {};
+  beforeAll(async () => {
+    holder.it = await start();
+  }, 90_000);
+  afterAll(() => holder.it?.remove());
+  return holder as { readonly it: T };
+}
+
+/**
+ * Called as a restarted dependency is back: how long the gateway took to be
+ * ready and the client's stream to move again, then the run's figures once
+ * it completed.
+ */
+export async function recoveryAfterRestart(client: RecoveringClient, gatewayUrl: string) {
+  const backAt = Date.now();
+  const readyAfterMs = await waitForReadiness(gatewayUrl, true);
+  const seqAtReturn = client.lastSeq;
+  await client.until(() => client.lastSeq > seqAtReturn, 30_000, 'the stream to resume');
+  const streamResumedAfterMs = Date.now() - backAt;
+  await client.waitForCompletion(60_000);
+  return { backAt, readyAfterMs, streamResumedAfterMs, figures: await figuresOf(client, gatewayUrl) };
 }
