@@ -55,6 +55,7 @@ describe('fault: the broker restarts mid-stream', () => {
       streamResumedAfterBrokerBackMs: streamResumedAfterMs,
       runsTaken: about('taking run').length,
       runsInterrupted: about('interrupted').length,
+      startsHandedBackToHolder: about('handing its start back').length,
     });
     client.close();
 
