@@ -111,7 +111,6 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // Ours (running, or finished while this delivery was away): it settles with the run, no claim needed.
     if (!this.registry.holds(requestId) && !this.claims.isHeld(requestId)) {
       if (!(await this.mayTake(requestId, message, channel))) return;
-      this.logger.log(`taking run ${requestId}`);
     }
     const done = this.registry
       .start(command)
@@ -131,16 +130,21 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async mayTake(requestId: string, message: ConsumeMessage, channel: Channel): Promise<boolean> {
     if (message.fields.redelivered) await wait(this.options.redeliveryGraceMs ?? DEFAULT_REDELIVERY_GRACE_MS);
+    // Another delivery of the same start may have been taken here meanwhile: this one joins it.
+    if (this.registry.holds(requestId) || this.claims.isHeld(requestId)) return true;
     let claim: Awaited<ReturnType<RunClaims['claim']>>;
     try {
-      claim = this.registry.holds(requestId) || this.claims.isHeld(requestId) ? 'claimed' : await this.claims.claim(requestId);
+      claim = await this.claims.claim(requestId);
     } catch (error) {
       this.logger.warn(`cannot claim run ${requestId} (${(error as Error).message}); its start goes back to the queue`);
       await wait(REQUEUE_DELAY_MS);
       settle(channel, (c) => c.nack(message, false, true));
       return false;
     }
-    if (claim === 'claimed') return true;
+    if (claim === 'claimed') {
+      this.logger.log(`taking run ${requestId}`);
+      return true;
+    }
     this.logger.log(`run ${requestId} is alive on another worker; handing its start back`);
     await wait(HAND_BACK_DELAY_MS);
     settle(channel, (c) => c.nack(message, false, true));
