@@ -130,6 +130,10 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async mayTake(requestId: string, message: ConsumeMessage, channel: Channel): Promise<boolean> {
     if (message.fields.redelivered) await wait(this.options.redeliveryGraceMs ?? DEFAULT_REDELIVERY_GRACE_MS);
+    if (this.draining) {
+      settle(channel, (c) => c.nack(message, false, true));
+      return false;
+    }
     // Another delivery of the same start may have been taken here meanwhile: this one joins it.
     if (this.registry.holds(requestId) || this.claims.isHeld(requestId)) return true;
     let claim: Awaited<ReturnType<RunClaims['claim']>>;
