@@ -129,15 +129,18 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
    * connection dropped has time to reconnect and claim its run again.
    */
   private async mayTake(requestId: string, message: ConsumeMessage, channel: Channel): Promise<boolean> {
-    if (message.fields.redelivered) await wait(this.options.redeliveryGraceMs ?? DEFAULT_REDELIVERY_GRACE_MS);
-    if (this.draining) {
-      settle(channel, (c) => c.nack(message, false, true));
-      return false;
-    }
-    // Another delivery of the same start may have been taken here meanwhile: this one joins it.
-    if (this.registry.holds(requestId) || this.claims.isHeld(requestId)) return true;
     let claim: Awaited<ReturnType<RunClaims['claim']>>;
     try {
+      // Held by a live worker: no need to wait the grace, hand it back at once.
+      if (message.fields.redelivered && !(await this.claims.heldElsewhere(requestId))) {
+        await wait(this.options.redeliveryGraceMs ?? DEFAULT_REDELIVERY_GRACE_MS);
+      }
+      if (this.draining) {
+        settle(channel, (c) => c.nack(message, false, true));
+        return false;
+      }
+      // Another delivery of the same start may have been taken here meanwhile: this one joins it.
+      if (this.registry.holds(requestId) || this.claims.isHeld(requestId)) return true;
       claim = await this.claims.claim(requestId);
     } catch (error) {
       this.logger.warn(`cannot claim run ${requestId} (${(error as Error).message}); its start goes back to the queue`);

@@ -1,7 +1,8 @@
 import type { ChannelModel } from 'amqplib';
 
-/** AMQP 0-9-1 reply code when another connection holds an exclusive queue. */
+/** AMQP 0-9-1 reply codes: another connection holds the exclusive queue; no such queue. */
 const RESOURCE_LOCKED = 405;
+const NOT_FOUND = 404;
 
 /** Outcome of a claim: ours now (or already), or held by another live worker. */
 export type ClaimResult = 'claimed' | 'held-elsewhere';
@@ -29,12 +30,21 @@ export class RunClaims {
 
   /** Throws when the broker cannot be asked (the caller requeues the start). */
   async claim(requestId: string): Promise<ClaimResult> {
-    const locked = await this.onChannel(async (channel) => {
+    const refused = await this.onChannel(async (channel) => {
       await channel.assertQueue(RunClaims.queueOf(requestId), { exclusive: true, durable: false, autoDelete: false });
     });
-    if (locked) return 'held-elsewhere';
+    if (refused === RESOURCE_LOCKED) return 'held-elsewhere';
     this.held.add(requestId);
     return 'claimed';
+  }
+
+  /** True when a live worker (not this one) holds the claim; looks without claiming. */
+  async heldElsewhere(requestId: string): Promise<boolean> {
+    if (this.held.has(requestId)) return false;
+    const refused = await this.onChannel(async (channel) => {
+      await channel.checkQueue(RunClaims.queueOf(requestId));
+    });
+    return refused !== NOT_FOUND;
   }
 
   /** Best effort: if it fails, the claim goes with this connection. */
@@ -61,10 +71,11 @@ export class RunClaims {
   }
 
   /**
-   * Runs one operation on a channel of its own: a refused exclusive declare
-   * closes the channel it was sent on. True when the queue was locked.
+   * Runs one operation on a channel of its own: a refused declare closes the
+   * channel it was sent on. Returns the refusal's code (locked, not found),
+   * undefined when it went through; throws on anything else.
    */
-  private async onChannel(operation: (channel: Awaited<ReturnType<ChannelModel['createChannel']>>) => Promise<void>): Promise<boolean> {
+  private async onChannel(operation: (channel: Awaited<ReturnType<ChannelModel['createChannel']>>) => Promise<void>): Promise<number | undefined> {
     const connection = this.connection();
     if (!connection) throw new Error('not connected to the broker');
     const channel = await connection.createChannel();
@@ -72,10 +83,11 @@ export class RunClaims {
     try {
       await operation(channel);
     } catch (error) {
-      if ((error as { code?: number }).code === RESOURCE_LOCKED) return true;
+      const code = (error as { code?: number }).code;
+      if (code === RESOURCE_LOCKED || code === NOT_FOUND) return code;
       throw error;
     }
     await channel.close().catch(() => undefined);
-    return false;
+    return undefined;
   }
 }
