@@ -1,5 +1,6 @@
-// Two projects: `unit` (pure logic, *.spec.ts beside the code, and the docs' checks) and `e2e`
-// (test/**/*.e2e-spec.ts against the real RabbitMQ and Postgres).
+// Three projects: `unit` (pure logic, *.spec.ts beside the code, and the docs' checks), `e2e`
+// (test/**/*.e2e-spec.ts against the real RabbitMQ and Postgres) and `faults`
+// (test/faults: the apps as OS processes, killed, cut off and restarted).
 const swc = ['@swc/jest', {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -19,8 +20,16 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/faults/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/faults/support/global-teardown.ts',
     },
   ],
   // A global option: jest ignores it inside `projects`. The e2e tests wait on real runs.

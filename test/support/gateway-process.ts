@@ -19,7 +19,7 @@ export function removeBuild(outDir: string | undefined): void {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -30,34 +30,73 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A gateway as its own OS process, against the run's vhost and database; resolves once it is ready. */
-export async function spawnGateway(
-  outDir: string,
-  /** `env`: extra variables; `output`: receives stdout (JSON log lines) instead of the test's own stdout. */
-  options: { env?: Record<string, string>; output?: (chunk: string) => void } = {},
-): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(outDir, 'apps/gateway/src/main.js')], {
+/** An app running as its own OS process. `output` keeps its log lines (stdout and stderr). */
+export interface AppProcess {
+  child: ChildProcess;
+  readonly output: string[];
+  /** Resolves once the process has exited (SIGTERM first; pass SIGKILL to crash it). */
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+export interface SpawnOptions {
+  /** Overrides on top of the test run's environment (AMQP_URL, DATABASE_URL, tuning knobs). */
+  env?: Record<string, string>;
+  /** Echo the process's output to the test's (default: only kept in `output`, unless TEST_ECHO_APP_OUTPUT is set). */
+  echo?: boolean;
+}
+
+function spawnApp(outDir: string, main: string, options: SpawnOptions, extraEnv: Record<string, string>): AppProcess {
+  const child = spawn(process.execPath, [join(outDir, main)], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...options.env },
-    stdio: ['ignore', options.output ? 'pipe' : 'inherit', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => options.output?.(chunk));
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      output.push(...lines);
+      if (options.echo ?? process.env.TEST_ECHO_APP_OUTPUT) lines.forEach((line) => process.stderr.write(`${line}\n`));
+    });
+  }
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  return { child, output, stop };
+}
+
+/** A gateway as its own OS process, against the run's vhost and database; resolves once it is ready. */
+export async function spawnGateway(outDir: string, options: SpawnOptions = {}): Promise<AppProcess & { url: string }> {
+  const port = await freePort();
+  const app = spawnApp(outDir, 'apps/gateway/src/main.js', options, { PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway process exited with ${child.exitCode}`);
+    if (app.child.exitCode !== null) throw new Error(`gateway process exited with ${app.child.exitCode}: ${app.output.slice(-5).join('\n')}`);
     const ready = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
     if (ready) break;
     if (Date.now() > deadline) throw new Error('gateway process did not become ready');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      // Killed by a signal (a test's SIGKILL), it has exited with signalCode set and exitCode null.
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return { child, url, stop };
+  return { ...app, url };
+}
+
+/**
+ * The demo agent worker as its own OS process; resolves once it consumes
+ * (it logs at `info`, so tests can read which runs it took from `output`).
+ */
+export async function spawnAgentWorker(outDir: string, options: SpawnOptions = {}): Promise<AppProcess> {
+  const app = spawnApp(outDir, 'apps/agents/src/main.js', options, { LOG_LEVEL: 'info' });
+  const deadline = Date.now() + 20_000;
+  while (!app.output.some((line) => line.includes('agents ready'))) {
+    if (app.child.exitCode !== null) throw new Error(`agent worker exited with ${app.child.exitCode}: ${app.output.slice(-5).join('\n')}`);
+    if (Date.now() > deadline) throw new Error('agent worker did not become ready');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return app;
 }

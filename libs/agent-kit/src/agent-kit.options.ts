@@ -10,6 +10,14 @@ export interface AgentKitOptions {
   drainTimeoutMs?: number;
   /** How long a cancelled workflow may take to wind down before the kit ends the run anyway. Default 300. */
   abortGraceMs?: number;
+  /**
+   * How long a redelivered start waits before this worker claims its run:
+   * time for the holder to reconnect after a broker blip and keep its run.
+   * A crashed worker's runs are taken over after this. Default 3000.
+   */
+  redeliveryGraceMs?: number;
+  /** How long a run waits for the broker to take an event (through reconnects) before it is requeued. Default 60000. */
+  publishRetryMs?: number;
 }
 
 export const AGENT_KIT_OPTIONS = Symbol('AGENT_KIT_OPTIONS');

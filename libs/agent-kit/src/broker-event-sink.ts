@@ -1,16 +1,37 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Exchanges } from '@app/contracts';
-import { BrokerPublisher } from '@app/messaging';
+import { BrokerPublisher, BrokerUnavailableError } from '@app/messaging';
 import { AgentEventSink, type AgentEvent } from './agent-event-sink';
+import { AGENT_KIT_OPTIONS, type AgentKitOptions } from './agent-kit.options';
 
-/** Routing key = the body's type (PROTOCOL.md §2); the eventId doubles as the AMQP message id. */
+const DEFAULT_PUBLISH_RETRY_MS = 60_000;
+const RETRY_PAUSE_MS = 250;
+
+/**
+ * Routing key = the body's type (PROTOCOL.md §2); the eventId doubles as the
+ * AMQP message id. While the broker is away the event is retried (the run
+ * waits at its reporter call) instead of failing the run: a blip of a few
+ * seconds must not make the run start over. A retry of an event that did
+ * reach the broker is harmless — the gateway records each eventId once.
+ */
 @Injectable()
 export class BrokerEventSink extends AgentEventSink {
-  constructor(private readonly publisher: BrokerPublisher) {
+  constructor(
+    private readonly publisher: BrokerPublisher,
+    @Inject(AGENT_KIT_OPTIONS) private readonly options: AgentKitOptions,
+  ) {
     super();
   }
 
-  publish(event: AgentEvent): Promise<void> {
-    return this.publisher.publish(Exchanges.agentEvents, event.type, event, { messageId: event.eventId });
+  async publish(event: AgentEvent): Promise<void> {
+    const deadline = Date.now() + (this.options.publishRetryMs ?? DEFAULT_PUBLISH_RETRY_MS);
+    for (;;) {
+      try {
+        return await this.publisher.publish(Exchanges.agentEvents, event.type, event, { messageId: event.eventId });
+      } catch (error) {
+        if (!(error instanceof BrokerUnavailableError) || Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+      }
+    }
   }
 }

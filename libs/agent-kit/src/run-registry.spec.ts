@@ -88,4 +88,16 @@ describe('RunRegistry', () => {
     registry.feedback({ requestId: 'r1', questionId: 'a:q1', answer: 'yes' });
     expect(await second).toBe('completed');
   });
+
+  it('a run taken over elsewhere is interrupted alone; holds() tells which runs are here', async () => {
+    const registry = new RunRegistry(askingWorkflow(10_000), new RecordingEventSink());
+    const r1 = registry.start(start('r1'));
+    const r2 = registry.start(start('r2'));
+    expect([registry.holds('r1'), registry.holds('r2'), registry.holds('r3')]).toEqual([true, true, false]);
+    registry.interrupt('r1');
+    expect(await r1).toBe('interrupted');
+    expect([registry.holds('r1'), registry.holds('r2')]).toEqual([false, true]);
+    registry.cancel({ requestId: 'r2' });
+    expect(await r2).toBe('cancelled');
+  });
 });

@@ -74,6 +74,16 @@ export class RunRegistry {
     return this.runs.get(requestId)?.session.answer(questionId, answer) ?? false;
   }
 
+  /** True while this worker runs the request. */
+  holds(requestId: string): boolean {
+    return this.runs.has(requestId);
+  }
+
+  /** Aborts one run (another worker took it over); it ends `interrupted`, without `request.completed`. */
+  interrupt(requestId: string): void {
+    this.runs.get(requestId)?.session.interrupt();
+  }
+
   /** Aborts every run; they end `interrupted` (their starts go back to the queue). */
   interruptAll(): void {
     for (const { session } of this.runs.values()) session.interrupt();

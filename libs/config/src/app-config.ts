@@ -53,9 +53,23 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
   PUBLISH_TIMEOUT_MS = 5000;
 
-  /** Messages a socket may have queued for sending before it is dropped as too slow (it rejoins and loses nothing). */
-  @Transform(toInt) @IsInt() @Min(100)
-  SLOW_CLIENT_MAX_QUEUED = 10_000;
+  /**
+   * Messages a socket may have waiting in the gateway before it is dropped as too slow. Kept
+   * below REPLAY_LIMIT, so that the dropped client's rejoin replays everything it missed.
+   */
+  @Transform(toInt) @IsInt() @Min(100) @Max(100_000)
+  SLOW_CLIENT_MAX_QUEUED = 500;
+
+  /** Bytes a socket may have waiting in the gateway (its queue and its WebSocket's buffer) before it is dropped. */
+  @Transform(toInt) @IsInt() @Min(64 * 1024) @Max(1024 * 1024 * 1024)
+  SLOW_CLIENT_MAX_BYTES = 1024 * 1024;
+
+  /** Socket.IO heartbeat: how often the gateway pings, and how long it waits for the pong (engine.io's defaults). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  SOCKET_PING_INTERVAL_MS = 25_000;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  SOCKET_PING_TIMEOUT_MS = 20_000;
 
   /** Runs one agent worker takes at once. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)

@@ -69,11 +69,16 @@ export class BrokerConsumer implements BeforeApplicationShutdown {
   }
 }
 
-/** Acks or nacks without throwing when the channel closed meanwhile (the broker redelivers). */
-export function settle(channel: Channel, action: (c: Channel) => void): void {
+/**
+ * Acks or nacks without throwing when the channel closed meanwhile (the broker
+ * redelivers). False when the channel was gone.
+ */
+export function settle(channel: Channel, action: (c: Channel) => void): boolean {
   try {
     action(channel);
+    return true;
   } catch {
     /* channel gone: the message is redelivered to whoever consumes next */
+    return false;
   }
 }

@@ -4,6 +4,8 @@ import type { RecordedMessage } from '@app/contracts';
 export interface WatcherSocket {
   readonly id: string;
   readonly connected: boolean;
+  /** The rooms it is in (Socket.IO's `socket.rooms`); fakes may leave it out. */
+  readonly rooms?: ReadonlySet<string>;
   emit(event: string, message: unknown): unknown;
   join(room: string): unknown;
   leave(room: string): unknown;

@@ -67,6 +67,12 @@ export class LiveDelivery implements OnApplicationBootstrap {
     this.feeds.get(requestId)?.completeSync(socket, floor, options);
   }
 
+  /** Back to the live stream from where the socket was, after a failed re-watch. */
+  resumeSync(socket: Socket, requestId: string): void {
+    if (!socket.connected) return this.stopWatching(socket, requestId);
+    this.feeds.get(requestId)?.resume(socket);
+  }
+
   stopWatching(socket: WatcherSocket, requestId: string): void {
     const feed = this.feeds.get(requestId);
     if (!feed) return socket.leave(roomOf(requestId)) as void;

@@ -53,8 +53,16 @@ export class RequestFeed {
 
   /** Starts buffering for a socket; it leaves the room until it is in step again. */
   beginSync(socket: WatcherSocket): void {
+    // A socket in step already has everything the room got: `resume` puts it back there if its rejoin fails.
+    const had = this.syncing.get(socket.id)?.floor ?? (socket.rooms?.has(this.room) ? (this.lastSeq ?? 0) : 0);
     socket.leave(this.room);
-    this.syncing.set(socket.id, { socket, buffer: [], floor: 0 });
+    this.syncing.set(socket.id, { socket, buffer: [], floor: had });
+  }
+
+  /** A re-watch failed (its snapshot could not be read): the socket goes on from what it had, no gap, no repeat. */
+  resume(socket: WatcherSocket): void {
+    const watcher = this.syncing.get(socket.id);
+    if (watcher) this.completeSync(socket, watcher.floor);
   }
 
   /**

@@ -43,6 +43,9 @@ export class ConfiguredIoAdapter extends IoAdapter {
       allowRequest: (req: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void) =>
         allowed(req) ? callback(null, true) : callback('origin not allowed', false),
       maxHttpBufferSize: MAX_FRAME_BYTES,
+      // A client whose network vanished without a close frame is noticed after interval + timeout (both sides).
+      pingInterval: this.config.SOCKET_PING_INTERVAL_MS,
+      pingTimeout: this.config.SOCKET_PING_TIMEOUT_MS,
     }) as Server;
   }
 

@@ -1,4 +1,4 @@
-import { Logger, UseInterceptors, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, UseInterceptors } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -38,6 +38,7 @@ import { LiveDelivery } from '../delivery';
 import { CommandMetricsInterceptor, GatewayMetrics } from '../metrics';
 import { toAckFailure } from './ack';
 import { CommandRateLimiter } from './command-rate-limiter';
+import { SendQueueMeter } from './send-queue-meter';
 
 interface SocketData {
   principal: Principal;
@@ -49,7 +50,6 @@ interface SocketData {
 }
 type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-const SLOW_CLIENT_SWEEP_MS = 1000;
 /** Each watched request costs memory until the socket leaves it. */
 const MAX_WATCHED_PER_SOCKET = 1000;
 
@@ -60,10 +60,9 @@ const MAX_WATCHED_PER_SOCKET = 1000;
  */
 @WebSocketGateway({ transports: ['websocket', 'polling'] })
 @UseInterceptors(CommandMetricsInterceptor)
-export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
+export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(StreamGateway.name);
   private server!: Server;
-  private slowClientSweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly tokens: TokenService,
@@ -90,9 +89,16 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       data.limiter = new CommandRateLimiter(this.config.RATE_LIMIT_PER_SECOND);
       data.watching = new Set();
       data.tail = Promise.resolve();
+      this.dropWhenTooSlow(socket);
       next();
     });
-    this.slowClientSweep = setInterval(() => this.dropSlowClients(), SLOW_CLIENT_SWEEP_MS).unref();
+    const { SLOW_CLIENT_MAX_QUEUED, REPLAY_LIMIT } = this.config;
+    if (SLOW_CLIENT_MAX_QUEUED >= REPLAY_LIMIT) {
+      this.logger.warn(
+        `SLOW_CLIENT_MAX_QUEUED (${SLOW_CLIENT_MAX_QUEUED}) is not below REPLAY_LIMIT (${REPLAY_LIMIT}): ` +
+          'a client dropped as too slow may get a truncated replay when it rejoins',
+      );
+    }
   }
 
   async handleConnection(socket: StreamSocket): Promise<void> {
@@ -111,10 +117,6 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   handleDisconnect(socket: StreamSocket): void {
     this.delivery.forgetSocket(socket, socket.data.watching ?? []);
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.slowClientSweep);
   }
 
   @SubscribeMessage('start')
@@ -202,6 +204,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
    */
   private async watch(socket: StreamSocket, requestId: string, lastSeq: number | undefined): Promise<number> {
     const { principal } = socket.data;
+    const wasWatching = socket.data.watching.has(requestId);
     this.beginWatching(socket, requestId);
     try {
       // Owner and snapshot come from one read of the row: nothing can be created in between.
@@ -214,7 +217,9 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       });
       return state.seq;
     } catch (error) {
-      this.stopWatching(socket, requestId);
+      // A failed rejoin leaves things as they were (UNAVAILABLE: nothing half-done): a watcher keeps its stream.
+      if (wasWatching && !(error instanceof CommandError && error.code === ErrorCode.FORBIDDEN)) this.delivery.resumeSync(socket, requestId);
+      else this.stopWatching(socket, requestId);
       throw error;
     }
   }
@@ -239,17 +244,20 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     socket.emit('error', refusal);
   }
 
-  /** A socket whose send queue keeps growing is dropped; its client rejoins with lastSeq and loses nothing. */
-  private dropSlowClients(): void {
-    for (const socket of this.server.sockets.sockets.values()) {
-      // engine.io keeps unsent packets in writeBuffer; it has no public accessor.
-      const queued = (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
-      if (queued > this.config.SLOW_CLIENT_MAX_QUEUED) {
-        this.logger.warn(`dropping slow client ${socket.id} (${queued} messages queued)`);
-        // Discard the backlog and close the transport: a server-side disconnect would first
-        // wait for the backlog to drain and would tell the client not to reconnect.
-        socket.conn.close(true);
-      }
-    }
+  /**
+   * A socket whose send queue passes SLOW_CLIENT_MAX_QUEUED messages or
+   * SLOW_CLIENT_MAX_BYTES is dropped, so a client that stops reading cannot
+   * grow the heap. Its client reconnects and rejoins with lastSeq: it missed
+   * at most the discarded queue plus what was recorded until it rejoined,
+   * which REPLAY_LIMIT covers when the queue limit stays below it.
+   */
+  private dropWhenTooSlow(socket: Socket): void {
+    const limits = { maxMessages: this.config.SLOW_CLIENT_MAX_QUEUED, maxBytes: this.config.SLOW_CLIENT_MAX_BYTES };
+    new SendQueueMeter(socket.conn as never, limits, ({ messages, bytes }) => {
+      this.logger.warn(`dropping slow client ${socket.id} (${messages} messages, ${bytes} bytes queued)`);
+      // Discard the backlog and close the transport: a server-side disconnect would first
+      // wait for the backlog to drain and would tell the client not to reconnect.
+      socket.conn.close(true);
+    });
   }
 }
