@@ -38,6 +38,7 @@ import { LiveDelivery } from '../delivery';
 import { CommandMetricsInterceptor, GatewayMetrics } from '../metrics';
 import { toAckFailure } from './ack';
 import { CommandRateLimiter } from './command-rate-limiter';
+import { ConnectionQuota } from './connection-quota';
 
 interface SocketData {
   principal: Principal;
@@ -64,6 +65,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   private readonly logger = new Logger(StreamGateway.name);
   private server!: Server;
   private slowClientSweep: NodeJS.Timeout | undefined;
+  private readonly connectionQuota: ConnectionQuota;
 
   constructor(
     private readonly tokens: TokenService,
@@ -72,7 +74,9 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly store: RequestStore,
     private readonly delivery: LiveDelivery,
     private readonly metrics: GatewayMetrics,
-  ) {}
+  ) {
+    this.connectionQuota = new ConnectionQuota(config.MAX_CONNECTIONS_PER_USER);
+  }
 
   afterInit(server: Server): void {
     this.server = server;
@@ -83,15 +87,21 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       this.refuseWatch(socket as StreamSocket, requestId, code, message);
     });
     server.use((socket, next) => {
-      const principal = this.tokens.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token);
-      if (!principal) return next(new Error('unauthorized'));
-      const data = socket.data as SocketData;
-      data.principal = principal;
-      data.limiter = new CommandRateLimiter(this.config.RATE_LIMIT_PER_SECOND);
-      data.watching = new Set();
-      data.tail = Promise.resolve();
-      next();
+      this.tokens.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token).then(
+        (principal) => {
+          if (!principal) return next(new Error('unauthorized'));
+          const data = socket.data as SocketData;
+          data.principal = principal;
+          data.limiter = new CommandRateLimiter(this.config.RATE_LIMIT_PER_SECOND);
+          data.watching = new Set();
+          data.tail = Promise.resolve();
+          next();
+        },
+        (error: unknown) => next(error instanceof Error ? error : new Error(String(error))),
+      );
     });
+    // Keep this the last middleware: nothing may refuse the handshake after a slot is taken.
+    server.use((socket, next) => this.takeConnectionSlot(socket as StreamSocket, next));
     this.slowClientSweep = setInterval(() => this.dropSlowClients(), SLOW_CLIENT_SWEEP_MS).unref();
   }
 
@@ -107,6 +117,21 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       const { error: body } = toAckFailure(error);
       this.refuseWatch(socket, requestId, body.code, body.message);
     }
+  }
+
+  /**
+   * PROTOCOL.md §5 `MAX_CONNECTIONS_PER_USER`, counted on this instance. The
+   * slot goes back on `disconnect`, or when the transport closes: a client
+   * that hangs up while its token is verified never connects and never gets
+   * a `disconnect` (socket.io drops it silently).
+   */
+  private takeConnectionSlot(socket: StreamSocket, next: (error?: Error) => void): void {
+    if (socket.conn.readyState !== 'open') return next(new Error('the connection closed'));
+    const release = this.connectionQuota.tryTake(socket.data.principal.userId);
+    if (!release) return next(new Error('too many connections'));
+    socket.once('disconnect', release);
+    socket.conn.once('close', release);
+    next();
   }
 
   handleDisconnect(socket: StreamSocket): void {
