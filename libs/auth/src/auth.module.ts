@@ -5,8 +5,6 @@ import { TokenService } from './token.service';
 
 /** How long a fetched key set is trusted before it is fetched again (jose also refetches at once on an unknown `kid`). */
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
-/** At most one refetch per this period, however many tokens with unknown `kid`s arrive. */
-const JWKS_COOLDOWN_MS = 30_000;
 const JWKS_FETCH_TIMEOUT_MS = 5_000;
 
 function tokenServiceFrom(config: AppConfig): TokenService {
@@ -20,7 +18,8 @@ function tokenServiceFrom(config: AppConfig): TokenService {
   const keys = config.JWT_JWKS_URL
     ? createRemoteJWKSet(new URL(config.JWT_JWKS_URL), {
         cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
-        cooldownDuration: JWKS_COOLDOWN_MS,
+        // At most one refetch per cooldown, however many tokens with unknown `kid`s arrive.
+        cooldownDuration: config.JWT_JWKS_COOLDOWN_MS,
         timeoutDuration: JWKS_FETCH_TIMEOUT_MS,
       })
     : undefined;

@@ -155,6 +155,12 @@ describe('loadConfig (PROTOCOL.md §5)', () => {
       expect(loadConfig({ JWT_JWKS_URL: 'https://idp.example.com/certs' }).acceptsHs256).toBe(false);
     });
 
+    it('JWT_JWKS_COOLDOWN_MS is 30 s by default and read as a number', () => {
+      expect(loadConfig({}).JWT_JWKS_COOLDOWN_MS).toBe(30_000);
+      expect(loadConfig({ JWT_JWKS_COOLDOWN_MS: '500' }).JWT_JWKS_COOLDOWN_MS).toBe(500);
+      expect(configError({ JWT_JWKS_COOLDOWN_MS: 'soon' }).message).toMatch(/JWT_JWKS_COOLDOWN_MS="soon"/);
+    });
+
     it('JWT_ISSUER and JWT_AUDIENCE are read as they are', () => {
       const config = loadConfig({ JWT_ISSUER: 'https://idp.example.com/realms/main', JWT_AUDIENCE: 'agent-stream' });
       expect(config.JWT_ISSUER).toBe('https://idp.example.com/realms/main');

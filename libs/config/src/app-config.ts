@@ -47,6 +47,13 @@ export class AppConfig {
   @Matches(/^[^.\s]+(\.[^.\s]+)*$/, { message: 'JWT_ROLES_CLAIM must be a claim name or a dotted path such as realm_access.roles (no spaces, no empty segments)' })
   JWT_ROLES_CLAIM = 'roles';
 
+  /**
+   * Shortest time between two fetches of the key set: a token whose `kid` is not in the
+   * cached set (the provider rotated its keys) triggers a refetch at most this often.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  JWT_JWKS_COOLDOWN_MS = 30_000;
+
   /** Sockets one user (token `sub`) may hold on this gateway instance. */
   @Transform(toInt) @IsInt({ message: 'MAX_CONNECTIONS_PER_USER must be a whole number of at least 1' }) @Min(1, { message: 'MAX_CONNECTIONS_PER_USER must be a whole number of at least 1' })
   MAX_CONNECTIONS_PER_USER = 100;
