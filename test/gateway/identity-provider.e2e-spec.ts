@@ -145,4 +145,12 @@ describe('tokens from an identity provider (JWT_JWKS_URL)', () => {
     // MAX_CONNECTIONS_PER_USER=1: a slot kept for the vanished socket would refuse this.
     expect(await handshake(url, token)).toBe('connected');
   });
+
+  it('an unreachable provider: a token needing a refetch is unauthorized, cached keys keep working', async () => {
+    await jwks.close();
+    await sleep(COOLDOWN_MS + 100);
+    const unknownKid = await signWith(await newSigningKey('ES256', 'ec-9'), valid(newUser()));
+    expect(await handshake(url, unknownKid)).toBe('unauthorized');
+    expect(await handshake(url, await signWith(rsa, valid(newUser())))).toBe('connected');
+  });
 });

@@ -7,7 +7,8 @@ import { TokenService } from './token.service';
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 const JWKS_FETCH_TIMEOUT_MS = 5_000;
 
-function tokenServiceFrom(config: AppConfig): TokenService {
+/** The TokenService `config` describes (exported for its unit test). */
+export function tokenServiceFrom(config: AppConfig): TokenService {
   const logger = new Logger('Auth');
   if (!config.JWT_SECRET && !config.JWT_JWKS_URL) {
     logger.warn('JWT_SECRET is not set: using the fixed development secret. Set JWT_SECRET (or JWT_JWKS_URL) before exposing this service.');
