@@ -8,7 +8,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { io } from 'socket.io-client';
 import { http } from '../support/admin-http';
-import { closeAll, newRequestId, newUser, startGateway } from '../support/gateway-harness';
+import { closeAll, handshakeOutcome, newRequestId, newUser, startGateway } from '../support/gateway-harness';
 import { JwksServer, newSigningKey, signWith, type SigningKey } from '../support/identity-provider';
 import { StreamClient } from '../support/stream-client';
 import { mintToken } from '../support/tokens';
@@ -18,16 +18,6 @@ const AUDIENCE = 'agent-stream';
 const COOLDOWN_MS = 300;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The connect_error message of a refused handshake, or 'connected' (and the socket closed). */
-function handshake(url: string, token: string): Promise<string> {
-  return StreamClient.connect(url, { token }).then(
-    (client) => {
-      client.close();
-      return 'connected';
-    },
-    (error: Error) => error.message,
-  );
-}
 
 describe('tokens from an identity provider (JWT_JWKS_URL)', () => {
   let app: INestApplication;
@@ -60,7 +50,7 @@ describe('tokens from an identity provider (JWT_JWKS_URL)', () => {
 
   it.each(['RS256', 'ES256'])('accepts a %s token signed by the provider', async (alg) => {
     const token = await signWith(alg === 'RS256' ? rsa : ec, valid(newUser()));
-    expect(await handshake(url, token)).toBe('connected');
+    expect(await handshakeOutcome(url, token)).toBe('connected');
   });
 
   it.each([
@@ -71,12 +61,12 @@ describe('tokens from an identity provider (JWT_JWKS_URL)', () => {
     ['expired', () => signWith(rsa, { ...valid(newUser()), exp: Math.floor(Date.now() / 1000) - 60 })],
     ['HS256 with the development secret (JWT_SECRET is unset)', async () => mintToken(newUser())],
   ])("refuses a token %s with connect_error 'unauthorized'", async (_case, token) => {
-    expect(await handshake(url, await token())).toBe('unauthorized');
+    expect(await handshakeOutcome(url, await token())).toBe('unauthorized');
   });
 
   it('fetches the key set once and then verifies from its cache', async () => {
     const before = jwks.fetches;
-    const results = await Promise.all(Array.from({ length: 20 }, async () => handshake(url, await signWith(rsa, valid(newUser())))));
+    const results = await Promise.all(Array.from({ length: 20 }, async () => handshakeOutcome(url, await signWith(rsa, valid(newUser())))));
     expect(results).toEqual(Array(20).fill('connected'));
     expect(before).toBe(1);
     expect(jwks.fetches).toBe(1);
@@ -122,10 +112,10 @@ describe('tokens from an identity provider (JWT_JWKS_URL)', () => {
   it('picks up a rotated key: a token with a new kid makes the gateway refetch the key set', async () => {
     const rotated = await newSigningKey('ES256', 'ec-2');
     const token = await signWith(rotated, valid(newUser()));
-    expect(await handshake(url, token)).toBe('unauthorized');
+    expect(await handshakeOutcome(url, token)).toBe('unauthorized');
     jwks.published = [rotated, rsa];
     await sleep(COOLDOWN_MS + 100);
-    expect(await handshake(url, token)).toBe('connected');
+    expect(await handshakeOutcome(url, token)).toBe('connected');
   });
 
   it('a client that hangs up while its token is verified (slow provider) leaves its connection slot free', async () => {
@@ -143,14 +133,14 @@ describe('tokens from an identity provider (JWT_JWKS_URL)', () => {
     await sleep(800);
     jwks.delayMs = 0;
     // MAX_CONNECTIONS_PER_USER=1: a slot kept for the vanished socket would refuse this.
-    expect(await handshake(url, token)).toBe('connected');
+    expect(await handshakeOutcome(url, token)).toBe('connected');
   });
 
   it('an unreachable provider: a token needing a refetch is unauthorized, cached keys keep working', async () => {
     await jwks.close();
     await sleep(COOLDOWN_MS + 100);
     const unknownKid = await signWith(await newSigningKey('ES256', 'ec-9'), valid(newUser()));
-    expect(await handshake(url, unknownKid)).toBe('unauthorized');
-    expect(await handshake(url, await signWith(rsa, valid(newUser())))).toBe('connected');
+    expect(await handshakeOutcome(url, unknownKid)).toBe('unauthorized');
+    expect(await handshakeOutcome(url, await signWith(rsa, valid(newUser())))).toBe('connected');
   });
 });

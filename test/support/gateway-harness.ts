@@ -42,6 +42,20 @@ export function connectAs(url: string, userId: string, options: { requestId?: st
   return StreamClient.connect(url, { token: mintToken(userId, { roles: options.roles }), requestId: options.requestId });
 }
 
+/**
+ * How a handshake with `token` ends: 'connected' (the socket is closed again)
+ * or the `connect_error` message ('unauthorized', 'too many connections').
+ */
+export function handshakeOutcome(url: string, token: string, options: { transports?: string[] } = {}): Promise<string> {
+  return StreamClient.connect(url, { token, transports: options.transports }).then(
+    (client) => {
+      client.close();
+      return 'connected';
+    },
+    (error: Error) => error.message,
+  );
+}
+
 /** A demo run shaped by PROTOCOL.md §4 `context.demo`. */
 export function demoContext(demo: Record<string, number>): Record<string, unknown> {
   return { demo: { stepDelayMs: 50, ...demo } };
