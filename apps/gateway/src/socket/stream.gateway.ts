@@ -97,7 +97,11 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
           data.tail = Promise.resolve();
           next();
         },
-        (error: unknown) => next(error instanceof Error ? error : new Error(String(error))),
+        (error: unknown) => {
+          // verify() answers null for every bad token; this is a fault of ours, and the client learns nothing of it.
+          this.logger.error(`token verification failed: ${String(error)}`);
+          next(new Error('unauthorized'));
+        },
       );
     });
     // Keep this the last middleware: nothing may refuse the handshake after a slot is taken.
@@ -121,9 +125,10 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   /**
    * PROTOCOL.md §5 `MAX_CONNECTIONS_PER_USER`, counted on this instance. The
-   * slot goes back on `disconnect`, or when the transport closes: a client
-   * that hangs up while its token is verified never connects and never gets
-   * a `disconnect` (socket.io drops it silently).
+   * slot goes back on `disconnect`, or when the transport closes first: a
+   * client that hangs up during the handshake never connects and never gets a
+   * `disconnect` (socket.io drops it silently). One that hung up while its
+   * token was being verified takes no slot at all.
    */
   private takeConnectionSlot(socket: StreamSocket, next: (error?: Error) => void): void {
     if (socket.conn.readyState !== 'open') return next(new Error('the connection closed'));
