@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
 import { loadConfigOrExit } from '@app/config';
 import type { ClientToServerEvents, ServerToClientEvents } from '@app/contracts';
-import { signToken } from '@app/auth';
+import { signTokenFor } from '@app/auth';
 
 /**
  * `npm run demo -- [--steps N] [--ask N] [--fail N] [--url URL]`: starts a demo
@@ -16,7 +16,14 @@ const option = (name: string) => {
 
 const config = loadConfigOrExit('demo');
 const url = option('url') ?? `http://localhost:${config.PORT}`;
-const token = signToken(config.jwtSecret, { sub: 'demo-user' }, 3600);
+const token = (() => {
+  try {
+    return signTokenFor(config, { sub: 'demo-user' }, 3600);
+  } catch (error) {
+    console.error((error as Error).message);
+    return process.exit(2);
+  }
+})();
 const requestId = `demo-${randomUUID().slice(0, 8)}`;
 const demo: Record<string, number> = { steps: Number(option('steps') ?? 3) };
 if (option('ask')) demo.askAtStep = Number(option('ask'));

@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '@app/config';
-import { signToken } from '@app/auth';
+import { signTokenFor } from '@app/auth';
 
 /**
  * `npm run token -- <user> [--admin] [--hours N]`: prints a token signed with
@@ -20,7 +20,12 @@ function main(argv: string[]): void {
     process.exit(2);
   }
   const roles = argv.includes('--admin') ? ['admin'] : [];
-  console.log(signToken(loadConfigOrExit('token').jwtSecret, { sub: user, roles }, Math.round(hours * 3600)));
+  try {
+    console.log(signTokenFor(loadConfigOrExit('token'), { sub: user, roles }, Math.round(hours * 3600)));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
 }
 
 main(process.argv.slice(2));

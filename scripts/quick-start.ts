@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfigOrExit, type AppConfig } from '@app/config';
-import { signToken } from '@app/auth';
+import { signTokenFor } from '@app/auth';
 
 /**
  * `npm start`: the gateway and the demo agents as two processes (as in
@@ -38,7 +38,10 @@ async function waitReady(url: string, gateway: ChildProcess): Promise<void> {
 }
 
 function banner(config: AppConfig, url: string): string {
-  const token = signToken(config.jwtSecret, { sub: 'demo-user' }, 24 * 3600);
+  if (!config.acceptsHs256) {
+    return `\n Gateway and demo agents are running at ${url}; sign in with a token from your identity provider (JWT_JWKS_URL).\n`;
+  }
+  const token = signTokenFor(config, { sub: 'demo-user' }, 24 * 3600);
   return [
     '',
     '──────────────────────────────────────────────────────────────────────',

@@ -5,9 +5,26 @@ import { createGatewayApp } from '../../apps/gateway/src/create-gateway-app';
 import { StreamClient } from './stream-client';
 import { mintToken } from './tokens';
 
-/** A gateway on a random port, in this process, against the run's private vhost and database. */
-export async function startGateway(): Promise<{ app: INestApplication; url: string }> {
-  const app = await createGatewayApp();
+/**
+ * A gateway on a random port, in this process, against the run's private vhost and database.
+ * `env` overrides settings for this gateway only (`undefined` unsets one); the configuration is
+ * read while the app is created, so the environment is restored right after.
+ */
+export async function startGateway(env: Record<string, string | undefined> = {}): Promise<{ app: INestApplication; url: string }> {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  apply(env);
+  let app: INestApplication;
+  try {
+    app = await createGatewayApp();
+  } finally {
+    apply(saved);
+  }
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}` };
@@ -23,6 +40,20 @@ export const newUser = (label = 'user') => `${label}-${randomUUID().slice(0, 8)}
 /** Connects as a fresh user (or the given one) with a valid token. */
 export function connectAs(url: string, userId: string, options: { requestId?: string; roles?: string[] } = {}): Promise<StreamClient> {
   return StreamClient.connect(url, { token: mintToken(userId, { roles: options.roles }), requestId: options.requestId });
+}
+
+/**
+ * How a handshake with `token` ends: 'connected' (the socket is closed again)
+ * or the `connect_error` message ('unauthorized', 'too many connections').
+ */
+export function handshakeOutcome(url: string, token: string, options: { transports?: string[] } = {}): Promise<string> {
+  return StreamClient.connect(url, { token, transports: options.transports }).then(
+    (client) => {
+      client.close();
+      return 'connected';
+    },
+    (error: Error) => error.message,
+  );
 }
 
 /** A demo run shaped by PROTOCOL.md §4 `context.demo`. */

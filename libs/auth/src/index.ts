@@ -1,4 +1,5 @@
 export { AuthModule } from './auth.module';
-export { TokenService } from './token.service';
-export { signToken } from './sign-token';
+export { TokenService, JWKS_ALGORITHMS, type TokenVerification } from './token.service';
+export { readRolesClaim } from './roles-claim';
+export { signToken, signTokenFor } from './sign-token';
 export { ADMIN_ROLE, mayAccess, type Principal } from './principal';

@@ -106,17 +106,94 @@ describe('loadConfig (PROTOCOL.md §5)', () => {
   });
 
   describe('NODE_ENV=production', () => {
-    it('without JWT_SECRET stops start-up naming JWT_SECRET', () => {
-      expect(configError({ NODE_ENV: 'production' }).message).toMatch(/JWT_SECRET is required when NODE_ENV=production/);
+    it('without JWT_SECRET or JWT_JWKS_URL stops start-up naming both and how to fix it', () => {
+      const { message } = configError({ NODE_ENV: 'production' });
+      expect(message).toMatch(/JWT_SECRET or JWT_JWKS_URL is required when NODE_ENV=production/);
+      expect(message).toMatch(/random string of at least 16 characters/);
+      expect(message).toMatch(/JWKS URL/);
     });
 
     it('with an empty JWT_SECRET stops start-up naming JWT_SECRET', () => {
-      expect(configError({ NODE_ENV: 'production', JWT_SECRET: '' }).message).toMatch(/JWT_SECRET is required/);
+      expect(configError({ NODE_ENV: 'production', JWT_SECRET: '' }).message).toMatch(/JWT_SECRET or JWT_JWKS_URL is required/);
+    });
+
+    it('JWT_JWKS_URL alone is enough, and then HS256 tokens are not accepted', () => {
+      const config = loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example.com/certs' });
+      expect(config.JWT_JWKS_URL).toBe('https://idp.example.com/certs');
+      expect(config.acceptsHs256).toBe(false);
+    });
+  });
+
+  describe('identity provider settings (JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ROLES_CLAIM)', () => {
+    it('are unset by default, the roles claim is `roles`, and HS256 is accepted', () => {
+      const config = loadConfig({});
+      expect([config.JWT_JWKS_URL, config.JWT_ISSUER, config.JWT_AUDIENCE]).toEqual([undefined, undefined, undefined]);
+      expect(config.JWT_ROLES_CLAIM).toBe('roles');
+      expect(config.acceptsHs256).toBe(true);
+    });
+
+    it.each(['http://127.0.0.1:8080/jwks.json', 'https://idp.example.com/realms/main/protocol/openid-connect/certs', 'HTTPS://IDP.EXAMPLE.COM/certs'])(
+      'JWT_JWKS_URL=%s is read',
+      (url) => {
+        expect(loadConfig({ JWT_JWKS_URL: url }).JWT_JWKS_URL).toBe(url);
+      },
+    );
+
+    it.each(['idp.example.com/certs', 'ftp://idp.example.com/certs', 'https://', 'https:// idp.example.com', 'file:///etc/jwks.json'])(
+      'JWT_JWKS_URL=%s stops start-up naming it',
+      (url) => {
+        expect(configError({ JWT_JWKS_URL: url }).message).toMatch(/JWT_JWKS_URL=.*must be an http:\/\/ or https:\/\/ URL/);
+      },
+    );
+
+    it('with JWT_JWKS_URL and an explicit JWT_SECRET both kinds of token are accepted', () => {
+      const config = loadConfig({ JWT_JWKS_URL: 'https://idp.example.com/certs', JWT_SECRET: 'z'.repeat(16) });
+      expect(config.acceptsHs256).toBe(true);
+    });
+
+    it('with JWT_JWKS_URL and no JWT_SECRET the development secret is not accepted', () => {
+      expect(loadConfig({ JWT_JWKS_URL: 'https://idp.example.com/certs' }).acceptsHs256).toBe(false);
+    });
+
+    it('JWT_JWKS_COOLDOWN_MS is 30 s by default and read as a number', () => {
+      expect(loadConfig({}).JWT_JWKS_COOLDOWN_MS).toBe(30_000);
+      expect(loadConfig({ JWT_JWKS_COOLDOWN_MS: '500' }).JWT_JWKS_COOLDOWN_MS).toBe(500);
+      expect(configError({ JWT_JWKS_COOLDOWN_MS: 'soon' }).message).toMatch(/JWT_JWKS_COOLDOWN_MS="soon"/);
+    });
+
+    it('JWT_ISSUER and JWT_AUDIENCE are read as they are', () => {
+      const config = loadConfig({ JWT_ISSUER: 'https://idp.example.com/realms/main', JWT_AUDIENCE: 'agent-stream' });
+      expect(config.JWT_ISSUER).toBe('https://idp.example.com/realms/main');
+      expect(config.JWT_AUDIENCE).toBe('agent-stream');
+    });
+
+    it.each(['roles', 'realm_access.roles', 'https://example.com/roles', 'a.b.c'])('JWT_ROLES_CLAIM=%s is read', (claim) => {
+      expect(loadConfig({ JWT_ROLES_CLAIM: claim }).JWT_ROLES_CLAIM).toBe(claim);
+    });
+
+    it.each(['.roles', 'realm_access.', 'a..b', 'my roles'])('JWT_ROLES_CLAIM=%s stops start-up naming it', (claim) => {
+      expect(configError({ JWT_ROLES_CLAIM: claim }).message).toMatch(/JWT_ROLES_CLAIM=.*claim name or a dotted path/);
+    });
+  });
+
+  describe('MAX_CONNECTIONS_PER_USER', () => {
+    it('is 100 by default', () => {
+      expect(loadConfig({}).MAX_CONNECTIONS_PER_USER).toBe(100);
+    });
+
+    it.each([['1', 1], ['5000', 5000]])('MAX_CONNECTIONS_PER_USER=%s is read', (value, expected) => {
+      expect(loadConfig({ MAX_CONNECTIONS_PER_USER: value }).MAX_CONNECTIONS_PER_USER).toBe(expected);
+    });
+
+    it.each(['0', '-1', '1.5', 'many', '0x10'])('MAX_CONNECTIONS_PER_USER=%s stops start-up naming it', (value) => {
+      expect(configError({ MAX_CONNECTIONS_PER_USER: value }).message).toMatch(
+        new RegExp(`MAX_CONNECTIONS_PER_USER="${value}": MAX_CONNECTIONS_PER_USER must be a whole number of at least 1`),
+      );
     });
   });
 
   describe('empty strings count as unset', () => {
-    it.each(['PORT', 'AMQP_URL', 'DATABASE_URL', 'NODE_ENV', 'LOG_LEVEL', 'REPLAY_LIMIT', 'RATE_LIMIT_PER_SECOND'])('%s= gives the default', (variable) => {
+    it.each(['PORT', 'AMQP_URL', 'DATABASE_URL', 'NODE_ENV', 'LOG_LEVEL', 'REPLAY_LIMIT', 'RATE_LIMIT_PER_SECOND', 'JWT_JWKS_URL', 'JWT_ROLES_CLAIM', 'MAX_CONNECTIONS_PER_USER'])('%s= gives the default', (variable) => {
       expect(loadConfig({ [variable]: '' })).toEqual(loadConfig({}));
     });
 

@@ -31,6 +31,33 @@ export class AppConfig {
   @IsOptional() @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
   JWT_SECRET?: string = undefined;
 
+  /** An identity provider's JSON Web Key Set: RS256 / ES256 tokens are verified with its keys. */
+  @IsOptional() @Matches(/^https?:\/\/[^\s/]+\S*$/i, { message: 'JWT_JWKS_URL must be an http:// or https:// URL, e.g. https://idp.example.com/realms/main/protocol/openid-connect/certs' })
+  JWT_JWKS_URL?: string = undefined;
+
+  /** When set, a token's `iss` must equal it (every algorithm). */
+  @IsOptional() @IsString()
+  JWT_ISSUER?: string = undefined;
+
+  /** When set, a token's `aud` must be or contain it (every algorithm). */
+  @IsOptional() @IsString()
+  JWT_AUDIENCE?: string = undefined;
+
+  /** The claim that holds the roles: a name, or a dotted path into nested objects (`realm_access.roles`). */
+  @Matches(/^[^.\s]+(\.[^.\s]+)*$/, { message: 'JWT_ROLES_CLAIM must be a claim name or a dotted path such as realm_access.roles (no spaces, no empty segments)' })
+  JWT_ROLES_CLAIM = 'roles';
+
+  /**
+   * Shortest time between two fetches of the key set: a token whose `kid` is not in the
+   * cached set (the provider rotated its keys) triggers a refetch at most this often.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  JWT_JWKS_COOLDOWN_MS = 30_000;
+
+  /** Sockets one user (token `sub`) may hold on this gateway instance. */
+  @Transform(toInt) @IsInt({ message: 'MAX_CONNECTIONS_PER_USER must be a whole number of at least 1' }) @Min(1, { message: 'MAX_CONNECTIONS_PER_USER must be a whole number of at least 1' })
+  MAX_CONNECTIONS_PER_USER = 100;
+
   /**
    * Comma-separated origins (each exactly `scheme://host[:port]`, checked by loadConfig);
    * unset means the gateway's own origin (whatever host and port it is reached at).
@@ -95,8 +122,18 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(500) @Max(600_000)
   PRESENCE_STALE_MS = 15_000;
 
+  /** The HS256 secret: JWT_SECRET, else (outside production) the development secret. */
   get jwtSecret(): string {
     return this.JWT_SECRET ?? DEV_JWT_SECRET;
+  }
+
+  /**
+   * Whether HS256 tokens are accepted: always without JWT_JWKS_URL (as before it existed);
+   * with it, only when JWT_SECRET is set explicitly — the public development secret must
+   * never open a gateway that trusts an identity provider.
+   */
+  get acceptsHs256(): boolean {
+    return !this.JWT_JWKS_URL || this.JWT_SECRET !== undefined;
   }
 
   /** The origins CORS_ORIGINS lists; empty means only the gateway's own origin. */
@@ -146,8 +183,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `PRESENCE_STALE_MS=${config.PRESENCE_STALE_MS} must be at least twice PRESENCE_INTERVAL_MS=${config.PRESENCE_INTERVAL_MS}, or live gateways would flicker out of the watcher counts`,
     );
   }
-  if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
-    problems.push('JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least 16 characters');
+  if (config.NODE_ENV === 'production' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
+    problems.push(
+      'JWT_SECRET or JWT_JWKS_URL is required when NODE_ENV=production: set JWT_SECRET to a random string of at least 16 characters (HS256 tokens), ' +
+        "or JWT_JWKS_URL to your identity provider's JWKS URL (RS256 / ES256 tokens)",
+    );
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration (set these environment variables or put them in .env):\n  - ${problems.join('\n  - ')}`);

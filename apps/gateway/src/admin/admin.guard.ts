@@ -13,11 +13,11 @@ export interface AdminHttpRequest {
 export class AdminGuard implements CanActivate {
   constructor(private readonly tokens: TokenService) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AdminHttpRequest>();
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    const principal = match ? this.tokens.verify(match[1]) : null;
+    const principal = match ? await this.tokens.verify(match[1]) : null;
     if (!principal) throw new MissingCredentialsError();
     if (!principal.isAdmin) throw new CommandError(ErrorCode.FORBIDDEN, 'the admin role is required');
     request.principal = principal;

@@ -39,6 +39,7 @@ import { CommandMetricsInterceptor, GatewayMetrics } from '../metrics';
 import { toAckFailure } from './ack';
 import { CommandRateLimiter } from './command-rate-limiter';
 import { SendQueueMeter } from './send-queue-meter';
+import { ConnectionQuota } from './connection-quota';
 
 interface SocketData {
   principal: Principal;
@@ -63,6 +64,7 @@ const MAX_WATCHED_PER_SOCKET = 1000;
 export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(StreamGateway.name);
   private server!: Server;
+  private readonly connectionQuota: ConnectionQuota;
 
   constructor(
     private readonly tokens: TokenService,
@@ -71,7 +73,9 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly store: RequestStore,
     private readonly delivery: LiveDelivery,
     private readonly metrics: GatewayMetrics,
-  ) {}
+  ) {
+    this.connectionQuota = new ConnectionQuota(config.MAX_CONNECTIONS_PER_USER);
+  }
 
   afterInit(server: Server): void {
     this.server = server;
@@ -82,16 +86,26 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       this.refuseWatch(socket as StreamSocket, requestId, code, message);
     });
     server.use((socket, next) => {
-      const principal = this.tokens.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token);
-      if (!principal) return next(new Error('unauthorized'));
-      const data = socket.data as SocketData;
-      data.principal = principal;
-      data.limiter = new CommandRateLimiter(this.config.RATE_LIMIT_PER_SECOND);
-      data.watching = new Set();
-      data.tail = Promise.resolve();
-      this.dropWhenTooSlow(socket);
-      next();
+      this.tokens.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token).then(
+        (principal) => {
+          if (!principal) return next(new Error('unauthorized'));
+          const data = socket.data as SocketData;
+          data.principal = principal;
+          data.limiter = new CommandRateLimiter(this.config.RATE_LIMIT_PER_SECOND);
+          data.watching = new Set();
+          data.tail = Promise.resolve();
+          this.dropWhenTooSlow(socket);
+          next();
+        },
+        (error: unknown) => {
+          // verify() answers null for every bad token; this is a fault of ours, and the client learns nothing of it.
+          this.logger.error(`token verification failed: ${String(error)}`);
+          next(new Error('unauthorized'));
+        },
+      );
     });
+    // Keep this the last middleware: nothing may refuse the handshake after a slot is taken.
+    server.use((socket, next) => this.takeConnectionSlot(socket as StreamSocket, next));
     const { SLOW_CLIENT_MAX_QUEUED, REPLAY_LIMIT } = this.config;
     if (SLOW_CLIENT_MAX_QUEUED >= REPLAY_LIMIT) {
       this.logger.warn(
@@ -113,6 +127,22 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       const { error: body } = toAckFailure(error);
       this.refuseWatch(socket, requestId, body.code, body.message);
     }
+  }
+
+  /**
+   * PROTOCOL.md §5 `MAX_CONNECTIONS_PER_USER`, counted on this instance. The
+   * slot goes back on `disconnect`, or when the transport closes first: a
+   * client that hangs up during the handshake never connects and never gets a
+   * `disconnect` (socket.io drops it silently). One that hung up while its
+   * token was being verified takes no slot at all.
+   */
+  private takeConnectionSlot(socket: StreamSocket, next: (error?: Error) => void): void {
+    if (socket.conn.readyState !== 'open') return next(new Error('the connection closed'));
+    const release = this.connectionQuota.tryTake(socket.data.principal.userId);
+    if (!release) return next(new Error('too many connections'));
+    socket.once('disconnect', release);
+    socket.conn.once('close', release);
+    next();
   }
 
   handleDisconnect(socket: StreamSocket): void {
