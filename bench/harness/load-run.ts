@@ -1,0 +1,181 @@
+import { LoadProcess } from '../common/child-processes';
+import { LatencyHistogram } from '../common/latency-histogram';
+import { CpuMeter, cpuSecondsByName } from '../common/proc-usage';
+import type {
+  DeliveryCounts,
+  FromProber,
+  FromPublisher,
+  FromWatchers,
+  ProbeReport,
+  PublishReport,
+  ToProber,
+  ToPublisher,
+  ToWatchers,
+  WatchReport,
+} from '../load/protocol';
+import type { ServerUnderTest } from './servers';
+
+export interface LoadSpec {
+  requests: number;
+  watchersPerRequest: number;
+  /** Events per second over all requests. */
+  rate: number;
+  eventsPerRequest: number;
+  /** Distinct steps per request; 0 = every event a new step. */
+  steps: number;
+  watcherProcesses: number;
+  /** How long after the last publish a missing event still counts as late rather than lost. */
+  graceMs: number;
+  earlyLate?: boolean;
+  /** Scenario (f): rejoins timed while this load runs (product only). */
+  probe?: { requests: number; missed: number; pauseMs: number };
+}
+
+/** A generator process's own CPU over the run: at ~90 % of a core it, not the server, may be what limits the figures. */
+export interface GeneratorLoad {
+  role: string;
+  cpuPercent: number;
+}
+
+export interface LoadResult {
+  latency: LatencyHistogram;
+  early: LatencyHistogram;
+  late: LatencyHistogram;
+  counts: DeliveryCounts;
+  publish: PublishReport;
+  /** The server process, % of one core, from the first publish until the watchers finished. */
+  serverCpu: number;
+  serverRssMaxBytes: number;
+  /** Box-wide (other users' work included): where the rest of the time went. */
+  brokerCpu: number;
+  postgresCpu: number;
+  deliveredPerSecond: number;
+  generators: GeneratorLoad[];
+  probe?: ProbeReport;
+}
+
+type Watchers = LoadProcess<ToWatchers, FromWatchers>;
+type Publisher = LoadProcess<ToPublisher, FromPublisher>;
+type Prober = LoadProcess<ToProber, FromProber>;
+
+/** Setting up thousands of connections or requests may take this long. */
+const SETUP_TIMEOUT_MS = 180_000;
+let runs = 0;
+
+/** Request ids unique to this run (and to this bench). */
+export function requestIds(count: number, label: string): string[] {
+  const tag = `bench-${process.pid}-${++runs}-${label}`;
+  return Array.from({ length: count }, (_, i) => `${tag}-${i}`);
+}
+
+/**
+ * One measured run against one server: watchers connected (requests
+ * created first for the product), then the publisher paces the plan, the
+ * watchers check every delivery and stop when all arrived or `graceMs`
+ * after the last publish; server CPU and RSS are read from /proc meanwhile.
+ */
+export async function runLoad(server: ServerUnderTest, spec: LoadSpec): Promise<LoadResult> {
+  const target = server.endpoint();
+  const ids = requestIds(spec.requests, 'load');
+  const runTag = ids[0];
+  const processes: Array<Watchers | Publisher | Prober> = [];
+  const start = <T extends Watchers | Publisher | Prober>(process: T): T => (processes.push(process), process);
+  try {
+    const prober = spec.probe && target.kind === 'product' ? start<Prober>(new LoadProcess('prober', 'load/rejoin-prober.js')) : undefined;
+    if (prober && spec.probe) {
+      const probeIds = requestIds(spec.probe.requests, 'probe');
+      prober.send({ kind: 'plan', plan: { target, requestIds: probeIds, missed: spec.probe.missed, pauseMs: spec.probe.pauseMs } });
+      await prober.next('created', SETUP_TIMEOUT_MS);
+      await publishOnce(start(new LoadProcess('filler', 'load/publisher.js')), {
+        amqpUrl: target.amqpUrl,
+        requestIds: probeIds,
+        eventsPerRequest: spec.probe.missed,
+        rate: 2000,
+        steps: spec.steps,
+        runTag: probeIds[0],
+      });
+      await prober.next('filled', SETUP_TIMEOUT_MS);
+    }
+
+    const watchers = splitEvenly(ids, spec.watcherProcesses).map((part, i) => {
+      const watcher = start<Watchers>(new LoadProcess(`watchers#${i + 1}`, 'load/watchers.js'));
+      const plan = { target, requestIds: part, watchersPerRequest: spec.watchersPerRequest, eventsPerRequest: spec.eventsPerRequest };
+      watcher.send({ kind: 'plan', plan: { ...plan, createRequests: target.kind === 'product', earlyLate: spec.earlyLate ?? false } });
+      return watcher;
+    });
+    const publisher = start<Publisher>(new LoadProcess('publisher', 'load/publisher.js'));
+    publisher.send({ kind: 'plan', plan: { amqpUrl: target.amqpUrl, requestIds: ids, eventsPerRequest: spec.eventsPerRequest, rate: spec.rate, steps: spec.steps, runTag } });
+    await Promise.all(watchers.map((w) => w.next('created', SETUP_TIMEOUT_MS)));
+    watchers.forEach((w) => w.send({ kind: 'connect' }));
+    await Promise.all([...watchers.map((w) => w.next('ready', SETUP_TIMEOUT_MS)), publisher.next('ready', SETUP_TIMEOUT_MS)]);
+
+    const meters = { server: server.cpuMeter(), broker: new CpuMeter(() => cpuSecondsByName('beam.smp')), postgres: new CpuMeter(() => cpuSecondsByName('postgres')) };
+    let serverRssMaxBytes = server.rssBytes();
+    const rssSampler = setInterval(() => (serverRssMaxBytes = Math.max(serverRssMaxBytes, server.rssBytes())), 250);
+    try {
+      [...watchers, publisher].forEach((p) => p.send({ kind: 'go' }));
+      prober?.send({ kind: 'go' });
+      const plannedMs = ((spec.requests * spec.eventsPerRequest) / spec.rate) * 1000;
+      const { report: publish } = await publisher.next('done', plannedMs * 3 + 60_000);
+      watchers.forEach((w) => w.send({ kind: 'finish', deadline: publish.endedAt + spec.graceMs }));
+      const reports = await Promise.all(watchers.map((w) => w.next('done', spec.graceMs + 60_000).then((m) => m.report)));
+      prober?.send({ kind: 'stop' });
+      const probe = prober ? (await prober.next('done', 60_000)).report : undefined;
+      return summarize(reports, publish, probe, {
+        serverCpu: meters.server.percent(),
+        brokerCpu: meters.broker.percent(),
+        postgresCpu: meters.postgres.percent(),
+        serverRssMaxBytes,
+      });
+    } finally {
+      clearInterval(rssSampler);
+    }
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+  }
+}
+
+async function publishOnce(publisher: Publisher, plan: Extract<ToPublisher, { kind: 'plan' }>['plan']): Promise<PublishReport> {
+  publisher.send({ kind: 'plan', plan });
+  await publisher.next('ready', SETUP_TIMEOUT_MS);
+  publisher.send({ kind: 'go' });
+  return (await publisher.next('done', SETUP_TIMEOUT_MS)).report;
+}
+
+function summarize(
+  reports: WatchReport[],
+  publish: PublishReport,
+  probe: ProbeReport | undefined,
+  server: Pick<LoadResult, 'serverCpu' | 'brokerCpu' | 'postgresCpu' | 'serverRssMaxBytes'>,
+): LoadResult {
+  const counts = sumCounts(reports.map((r) => r.counts));
+  const lastDeliveryAt = Math.max(...reports.map((r) => r.lastDeliveryAt));
+  const generators: GeneratorLoad[] = [
+    { role: 'publisher', cpuPercent: publish.cpuPercent },
+    ...reports.map((r, i) => ({ role: `watchers#${i + 1}`, cpuPercent: r.cpuPercent })),
+    ...(probe ? [{ role: 'prober', cpuPercent: probe.cpuPercent }] : []),
+  ];
+  return {
+    latency: LatencyHistogram.merged(reports.map((r) => r.latency)),
+    early: LatencyHistogram.merged(reports.flatMap((r) => (r.early ? [r.early] : []))),
+    late: LatencyHistogram.merged(reports.flatMap((r) => (r.late ? [r.late] : []))),
+    counts,
+    publish,
+    ...server,
+    deliveredPerSecond: lastDeliveryAt > publish.startedAt ? counts.delivered / ((lastDeliveryAt - publish.startedAt) / 1000) : 0,
+    generators,
+    probe,
+  };
+}
+
+export function sumCounts(all: DeliveryCounts[]): DeliveryCounts {
+  const total: DeliveryCounts = { expected: 0, delivered: 0, lost: 0, duplicates: 0, outOfOrder: 0, seqGaps: 0, seqRepeats: 0, foreign: 0, disconnects: 0 };
+  for (const counts of all) for (const key of Object.keys(total) as Array<keyof DeliveryCounts>) total[key] += counts[key];
+  return total;
+}
+
+/** `parts` slices as even as possible (no empty ones). */
+export function splitEvenly<T>(items: T[], parts: number): T[][] {
+  const count = Math.max(1, Math.min(parts, items.length));
+  return Array.from({ length: count }, (_, i) => items.slice(Math.floor((i * items.length) / count), Math.floor(((i + 1) * items.length) / count)));
+}
