@@ -6,10 +6,10 @@ import { Queues } from '@app/contracts';
 import { signToken } from '@app/auth';
 import { wallNow } from './common/clock';
 import { benchScript, stopAllChildren } from './common/child-processes';
-import { OptionsError, parseOptions } from './harness/options';
+import { OptionsError, parseOptions, type Options } from './harness/options';
 import { renderTable, type RunRecord } from './harness/report';
 import { Sandbox } from './harness/sandbox';
-import { FULL, QUICK, SCENARIOS } from './harness/scenarios';
+import { FULL, QUICK, SCENARIOS, type Measurement, type Params, type Scenario } from './harness/scenarios';
 import { ServerUnderTest } from './harness/servers';
 
 /**
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       for (const kind of order.filter((k) => scenario.servers.includes(k))) {
         if (interrupted) return;
         await servers[kind].settle();
-        const measurement = await scenario.measure(servers[kind], params, options);
+        const measurement = await measureOrReport(scenario, servers[kind], params, options);
         records.push({ scenario, rep, server: kind, measurement });
         console.log(`  rep ${rep} ${kind.padEnd(7)}: ${measurement.summary}`);
       }
@@ -88,6 +88,17 @@ async function main(): Promise<void> {
   console.log(`\n${renderTable(records, params.reps)}`);
   console.log(`\nmeasured in ${((wallNow() - startedAt) / 1000).toFixed(0)} s; the box is shared: figures are noisy (see BENCHMARKS.md)`);
   await Promise.all([servers.relay.stop(), servers.product.stop()]); // graceful, so that --profile writes its files
+}
+
+/** A failed run is reported in its row and the bench goes on with a fresh server process: one broken scenario must not void the rest. */
+async function measureOrReport(scenario: Scenario, server: ServerUnderTest, params: Params, options: Options): Promise<Measurement> {
+  try {
+    return await scenario.measure(server, params, options);
+  } catch (error) {
+    if (interrupted) throw error;
+    await server.restart();
+    return { figures: {}, generators: [], summary: `FAILED: ${(error as Error).message.split('\n')[0]}` };
+  }
 }
 
 async function cleanUp(): Promise<void> {

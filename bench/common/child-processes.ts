@@ -31,10 +31,10 @@ export const stopAllChildren = (): Promise<void> => Promise.all([...children].ma
 
 /**
  * A server (gateway or relay) as its own process, output to `logFile`; it
- * stops by itself if the bench dies (IPC channel + the exit-with-parent preload).
+ * stops by itself if the bench dies (IPC channel + server-preload).
  */
 export function spawnServer(script: string, env: NodeJS.ProcessEnv, logFile: string, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--require', benchScript('common/exit-with-parent.js'), script], {
+  const child = spawn(process.execPath, [...nodeArgs, '--require', benchScript('common/server-preload.js'), script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

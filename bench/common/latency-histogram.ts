@@ -14,6 +14,8 @@ export interface HistogramData {
   max: number;
   /** Deliveries whose receive time came before their send time (clock trouble): counted in the lowest bucket. */
   negative: number;
+  /** Events never delivered: they rank above every delivered one. */
+  lost: number;
 }
 
 export class LatencyHistogram {
@@ -21,6 +23,7 @@ export class LatencyHistogram {
   count = 0;
   max = 0;
   negative = 0;
+  lost = 0;
 
   record(ms: number): void {
     if (ms < 0) this.negative++;
@@ -30,18 +33,25 @@ export class LatencyHistogram {
     if (ms > this.max) this.max = ms;
   }
 
+  /** Events that never arrived: a percentile that reaches them is Infinity, so a loss can never look fast. */
+  recordLost(events: number): void {
+    this.lost += events;
+  }
+
   merge(data: HistogramData): this {
     for (let i = 0; i < BUCKETS; i++) this.counts[i] += data.counts[i];
     this.count += data.count;
     this.negative += data.negative;
+    this.lost += data.lost;
     this.max = Math.max(this.max, data.max);
     return this;
   }
 
   /** The p-th percentile (0 < p ≤ 100): the upper edge of its bucket, never above the largest sample; undefined when empty. */
   percentile(p: number): number | undefined {
-    if (this.count === 0) return undefined;
-    const rank = Math.ceil((p / 100) * this.count);
+    if (this.count + this.lost === 0) return undefined;
+    const rank = Math.ceil((p / 100) * (this.count + this.lost));
+    if (rank > this.count) return Infinity;
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.counts[i];
@@ -51,7 +61,7 @@ export class LatencyHistogram {
   }
 
   toData(): HistogramData {
-    return { counts: this.counts, count: this.count, max: this.max, negative: this.negative };
+    return { counts: this.counts, count: this.count, max: this.max, negative: this.negative, lost: this.lost };
   }
 
   static merged(parts: Iterable<HistogramData>): LatencyHistogram {

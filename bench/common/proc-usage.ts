@@ -24,19 +24,40 @@ export function rssBytesOf(pid: number): number {
   return Number(line[1]) * 1024;
 }
 
-/** CPU seconds of every process with this command name (e.g. `beam.smp`, `postgres`): box-wide, other users' work included. */
-export function cpuSecondsByName(name: string): number {
-  let total = 0;
+/** CPU seconds so far of each process with this command name (e.g. `beam.smp`, `postgres`), by pid. */
+function cpuSecondsByPid(name: string): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = statFields(Number(entry));
-      if (stat.name === name) total += (Number(stat.fields[11]) + Number(stat.fields[12])) / TICKS;
+      if (stat.name === name) byPid.set(Number(entry), (Number(stat.fields[11]) + Number(stat.fields[12])) / TICKS);
     } catch {
       // The process ended between listing and reading.
     }
   }
-  return total;
+  return byPid;
+}
+
+/**
+ * CPU of all processes with this name (box-wide: other users' work
+ * included), as % of one core since `new`: the processes alive at the end,
+ * each counted from the start or from 0 when it started since (what a
+ * process that ended meanwhile used is not seen).
+ */
+export class NamedCpuMeter {
+  private readonly start: Map<number, number>;
+  private readonly startAt = wallNow();
+
+  constructor(private readonly name: string) {
+    this.start = cpuSecondsByPid(name);
+  }
+
+  percent(): number {
+    let used = 0;
+    for (const [pid, seconds] of cpuSecondsByPid(this.name)) used += seconds - (this.start.get(pid) ?? 0);
+    return (used / ((wallNow() - this.startAt) / 1000)) * 100;
+  }
 }
 
 /** CPU used between `new` and `percent()`, as % of one core. */

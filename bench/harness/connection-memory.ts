@@ -29,7 +29,7 @@ export async function measureConnectionMemory(server: ServerUnderTest, connectio
   const target = server.endpoint();
   const watchers = splitEvenly(requestIds(connections, 'conn'), processes).map((part, i) => {
     const watcher = new LoadProcess<ToWatchers, FromWatchers>(`watchers#${i + 1}`, 'load/watchers.js');
-    const plan = { target, requestIds: part, watchersPerRequest: 1, eventsPerRequest: 0, createRequests: target.kind === 'product', earlyLate: false };
+    const plan = { target, requestIds: part, watchersPerRequest: 1, eventsPerRequest: 0, warmupEvents: 0, createRequests: target.kind === 'product', earlyLate: false };
     watcher.send({ kind: 'plan', plan });
     return watcher;
   });

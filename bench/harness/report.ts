@@ -36,7 +36,7 @@ export function renderTable(records: RunRecord[], reps: number): string {
         scenario.servers.includes('relay') ? relay.map(fmt).join(' / ') : '–',
         product.map(fmt).join(' / '),
         scenario.servers.includes('relay') ? ratios.map((r) => (r === undefined ? '–' : `${fmt(r)}×`)).join(' / ') : '–',
-        row.target ? `${row.target.text}: ${relay.every((r, i) => row.target!.met(r, product[i])) ? 'met' : '**missed**'}` : '',
+        row.target ? `${row.target.text}: ${verdict(relay.map((r, i) => row.target!.met(r, product[i])))}` : '',
         first && scenario.servers.includes('relay') ? checks(mine, 'relay', false) : '',
         first ? checks(mine, 'product', true) : '',
         first ? busiest(mine.flatMap((r) => r.measurement.generators)) : '',
@@ -47,6 +47,12 @@ export function renderTable(records: RunRecord[], reps: number): string {
     `values: repetition 1 / 2 … (relay and product alternate within a repetition); ` +
     `checks: lost/duplicated/out of order/seq gaps+repeats (+ disconnects, foreign) summed over the scenario's runs`;
   return [row(header), row(header.map(() => '---')), ...lines.map(row)].join('\n') + `\n\n${legend}`;
+}
+
+/** Met only when met in every repetition; n/a when a repetition has nothing to judge (e.g. the relay passed no rate). */
+function verdict(results: Array<boolean | undefined>): string {
+  if (results.some((r) => r === undefined)) return 'n/a';
+  return results.every(Boolean) ? 'met' : '**missed**';
 }
 
 function checks(records: RunRecord[], server: ServerKind, withSeq: boolean): string {

@@ -63,8 +63,8 @@ export interface Row {
   figure: string;
   label: string;
   unit: string;
-  /** The issue's target for this row, judged on each repetition. */
-  target?: { text: string; met: (relay: number | undefined, product: number | undefined) => boolean };
+  /** The issue's target for this row, judged on each repetition (undefined: no figure to judge). */
+  target?: { text: string; met: (relay: number | undefined, product: number | undefined) => boolean | undefined };
 }
 
 export interface Scenario {
@@ -77,7 +77,7 @@ export interface Scenario {
 
 const ratioAtMost = (limit: number) => ({
   text: `product ≤ ${limit}× relay`,
-  met: (relay?: number, product?: number) => relay !== undefined && product !== undefined && product <= limit * relay,
+  met: (relay?: number, product?: number) => (relay === undefined || product === undefined ? undefined : product <= limit * relay),
 });
 const latencyRows = (target?: Row['target']): Row[] => [
   { figure: 'p50', label: 'p50', unit: 'ms' },
@@ -107,7 +107,7 @@ export const SCENARIOS: Scenario[] = [
         figure: 'highest',
         label: 'highest ok rate',
         unit: 'ev/s',
-        target: { text: 'product ≥ 0.8× relay', met: (relay, product) => relay !== undefined && (product ?? 0) >= 0.8 * relay },
+        target: { text: 'product ≥ 0.8× relay', met: (relay, product) => (relay ? (product ?? 0) >= 0.8 * relay : undefined) },
       },
       { figure: 'delivered', label: 'most delivered/s', unit: 'ev/s' },
     ],
@@ -148,7 +148,7 @@ export const SCENARIOS: Scenario[] = [
         figure: 'growth',
         label: 'late p99 / early p99',
         unit: '×',
-        target: { text: 'product ≤ 1.2 (own ratio)', met: (_relay, product) => product !== undefined && product <= 1.2 },
+        target: { text: 'product ≤ 1.2 (own ratio)', met: (_relay, product) => (product === undefined ? undefined : product <= 1.2) },
       },
     ],
     measure: async (server, params) => {
@@ -179,7 +179,7 @@ export const SCENARIOS: Scenario[] = [
         figure: 'rejoin99',
         label: 'rejoin p99',
         unit: 'ms',
-        target: { text: 'product ≤ 50 ms', met: (_relay, product) => product !== undefined && product <= 50 },
+        target: { text: 'product ≤ 50 ms', met: (_relay, product) => (product === undefined ? undefined : product <= 50) },
       },
       { figure: 'wrong', label: 'rejoins incomplete or failed', unit: 'count' },
       { figure: 'p99', label: '(a) load p99 meanwhile', unit: 'ms' },
@@ -235,7 +235,7 @@ function paced(params: Params, options: Options, load: { requests: number; watch
 }
 
 function latencyFigures(histogram: LatencyHistogram) {
-  return { p50: histogram.percentile(50), p90: histogram.percentile(90), p99: histogram.percentile(99), max: histogram.count ? histogram.max : undefined };
+  return { p50: histogram.percentile(50), p90: histogram.percentile(90), p99: histogram.percentile(99), max: histogram.lost ? Infinity : histogram.count ? histogram.max : undefined };
 }
 
 function fromLoad(result: LoadResult, extra: Record<string, number | undefined> = {}): Measurement {
@@ -256,5 +256,7 @@ function fromLoad(result: LoadResult, extra: Record<string, number | undefined> 
 /** A latency or ratio for people: 2 decimals below 10, 1 below 100, none above. */
 export function fmt(value: number | undefined): string {
   if (value === undefined || Number.isNaN(value)) return '–';
+  if (value === Infinity) return '∞ (lost)';
+  if (Number.isInteger(value)) return String(value);
   return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
 }

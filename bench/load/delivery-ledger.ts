@@ -35,13 +35,15 @@ export class DeliveryLedger {
   private lastSeq: number | undefined;
   private readonly edge: number;
 
+  /** `expected` events per request, of which the first `warmup` are checked but not timed. */
   constructor(
     private readonly requestId: string,
     private readonly expected: number,
+    private readonly warmup: number,
     private readonly tally: DeliveryTally,
   ) {
     this.seen = new Uint8Array(expected + 1);
-    this.edge = Math.ceil(expected * EDGE_SHARE);
+    this.edge = Math.ceil((expected - warmup) * EDGE_SHARE);
     tally.counts.expected += expected;
   }
 
@@ -68,18 +70,25 @@ export class DeliveryLedger {
     this.tally.distinct++;
     if (n < this.highestN) counts.outOfOrder++;
     else this.highestN = n;
+    this.tally.lastDeliveryAt = receivedAt;
+    if (n <= this.warmup) return;
     const latency = receivedAt - sentAt;
     this.tally.latency.record(latency);
-    if (this.tally.earlyLate && n <= this.edge) this.tally.early.record(latency);
+    if (this.tally.earlyLate && n <= this.warmup + this.edge) this.tally.early.record(latency);
     if (this.tally.earlyLate && n > this.expected - this.edge) this.tally.late.record(latency);
-    this.tally.lastDeliveryAt = receivedAt;
   }
 
-  /** Events of the plan this connection never received. */
-  get missing(): number {
-    let missing = 0;
-    for (let n = 1; n <= this.expected; n++) if (!this.seen[n]) missing++;
-    return missing;
+  /** At the end: counts the events this connection never received, into the tally and its latency figures. */
+  closeBooks(): void {
+    const { tally } = this;
+    for (let n = 1; n <= this.expected; n++) {
+      if (this.seen[n]) continue;
+      tally.counts.lost++;
+      if (n <= this.warmup) continue;
+      tally.latency.recordLost(1);
+      if (tally.earlyLate && n <= this.warmup + this.edge) tally.early.recordLost(1);
+      if (tally.earlyLate && n > this.expected - this.edge) tally.late.recordLost(1);
+    }
   }
 
   private checkSeq(event: string, seq: number): void {

@@ -11,7 +11,7 @@ export class OrchestratorLink<In extends { kind: string }, Out extends { kind: s
 
   constructor() {
     if (!process.send) throw new Error('a load process is started by bench/run.ts (it needs the IPC channel)');
-    exitWithParent();
+    exitWithParent(true);
     process.on('message', (message) => {
       this.inbox.push(message as In);
       this.wake?.();

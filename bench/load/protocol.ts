@@ -50,7 +50,10 @@ export interface WatchPlan {
   target: TargetEndpoint;
   requestIds: string[];
   watchersPerRequest: number;
+  /** Events each request gets, warm-up included. */
   eventsPerRequest: number;
+  /** The first events of each request (n ≤ this) warm the path up: checked, but not in the latency figures. */
+  warmupEvents: number;
   /** Product only: create the requests with `start` before anyone watches (the relay has nothing to create). */
   createRequests: boolean;
   /** Also split latency into each request's first and last 10 % of events (scenario e). */

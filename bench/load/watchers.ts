@@ -28,7 +28,7 @@ link.run(async () => {
   const slots = plan.requestIds.flatMap((requestId) => Array<string>(plan.watchersPerRequest).fill(requestId));
   const connectStart = wallNow();
   await eachLimited(slots, CONNECTS_AT_ONCE, async (requestId) => {
-    const ledger = new DeliveryLedger(requestId, plan.eventsPerRequest, tally);
+    const ledger = new DeliveryLedger(requestId, plan.eventsPerRequest, plan.warmupEvents, tally);
     const socket = openSocket(target, requestId);
     // Registered before any message can arrive, the handshake `state` included.
     socket.onAny((event: string, message: Parameters<DeliveryLedger['take']>[1]) => ledger.take(event, message, wallNow()));
@@ -47,7 +47,7 @@ link.run(async () => {
   const cpuPercent = cpu.percent();
 
   const { counts } = tally;
-  counts.lost = ledgers.reduce((sum, ledger) => sum + ledger.missing, 0);
+  ledgers.forEach((ledger) => ledger.closeBooks());
   const disconnectsDuringRun = counts.disconnects;
   sockets.forEach((socket) => socket.disconnect());
   link.send({
