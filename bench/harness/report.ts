@@ -35,7 +35,7 @@ export function renderTable(records: RunRecord[], reps: number): string {
         `${row.label} [${row.unit}]`,
         scenario.servers.includes('relay') ? relay.map(fmt).join(' / ') : '–',
         product.map(fmt).join(' / '),
-        scenario.servers.includes('relay') ? ratios.map((r) => (r === undefined ? '–' : `${fmt(r)}×`)).join(' / ') : '–',
+        scenario.servers.includes('relay') ? ratios.map(ratio).join(' / ') : '–',
         row.target ? `${row.target.text}: ${verdict(relay.map((r, i) => row.target!.met(r, product[i])))}` : '',
         first && scenario.servers.includes('relay') ? checks(mine, 'relay', false) : '',
         first ? checks(mine, 'product', true) : '',
@@ -69,5 +69,6 @@ function busiest(generators: GeneratorLoad[]): string {
   return `${top.role} ${top.cpuPercent.toFixed(0)}%${top.cpuPercent >= SATURATED_PERCENT ? ' **SATURATED**' : ''}`;
 }
 
+const ratio = (r: number | undefined) => (r === undefined || Number.isNaN(r) ? '–' : r === Infinity ? '∞' : `${fmt(r)}×`);
 const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
 const unique = <T>(items: T[]) => [...new Set(items)];

@@ -151,11 +151,12 @@ export const SCENARIOS: Scenario[] = [
         target: { text: 'product ≤ 1.2 (own ratio)', met: (_relay, product) => (product === undefined ? undefined : product <= 1.2) },
       },
     ],
-    measure: async (server, params) => {
+    measure: async (server, params, options) => {
+      const rate = options.longRate ?? params.longRate;
       const spec: LoadSpec = {
         requests: params.longRequests,
         watchersPerRequest: 1,
-        rate: params.longRate,
+        rate,
         eventsPerRequest: params.longEvents,
         steps: 0,
         watcherProcesses: params.watcherProcesses,
@@ -166,7 +167,7 @@ export const SCENARIOS: Scenario[] = [
       const [early, late] = [result.early.percentile(99), result.late.percentile(99)];
       const growth = early !== undefined && late !== undefined ? late / early : undefined;
       const base = fromLoad(result, { early, late, growth });
-      return { ...base, summary: `${params.longRequests} × ${params.longEvents} events at ${params.longRate}/s; early p99 ${fmt(early)} ms, late p99 ${fmt(late)} ms; ${base.summary}` };
+      return { ...base, summary: `${params.longRequests} × ${params.longEvents} events at ${rate}/s; early p99 ${fmt(early)} ms, late p99 ${fmt(late)} ms; ${base.summary}` };
     },
   },
   {

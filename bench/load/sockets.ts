@@ -29,16 +29,17 @@ export function openSocket(target: TargetEndpoint, requestId?: string): Socket {
 export function watching(socket: Socket, target: TargetEndpoint, requestId?: string): Promise<void> {
   const event = target.kind === 'product' && requestId ? 'state' : 'connect';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(() => done(new Error(`no ${event} within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
     const done = (error?: Error) => {
       clearTimeout(timer);
-      socket.off('connect_error', done).off('error', refused).off(event, ok);
-      if (error) reject(error);
+      socket.off('connect_error', failed).off('error', refused).off(event, ok);
+      if (error) reject(new Error(`watching ${requestId ?? '(no request)'}: ${error.message}`));
       else resolve();
     };
     const ok = () => done();
+    const failed = (error: Error) => done(new Error(`connect_error ${error.message}`));
     const refused = (message: { message?: string }) => done(new Error(`watch refused: ${message?.message}`));
-    socket.once(event, ok).once('connect_error', done).once('error', refused);
+    socket.once(event, ok).once('connect_error', failed).once('error', refused);
   });
 }
 
@@ -56,6 +57,8 @@ export async function eachLimited<T>(items: T[], limit: number, task: (item: T, 
 
 /** Starts per socket, in sequence: stays inside the default per-socket command rate (50/s, bucket of 50). */
 const STARTS_PER_SOCKET = 40;
+/** Starts in flight per load process: thousands at once only queue up in the server and time out. */
+const STARTING_SOCKETS_AT_ONCE = 10;
 
 /**
  * Creates the product's requests the way a frontend does (`start`), then
@@ -65,7 +68,7 @@ export async function startRequests(target: TargetEndpoint, requestIds: string[]
   const groups = Array.from({ length: Math.ceil(requestIds.length / STARTS_PER_SOCKET) }, (_, i) =>
     requestIds.slice(i * STARTS_PER_SOCKET, (i + 1) * STARTS_PER_SOCKET),
   );
-  await eachLimited(groups, 50, async (group) => {
+  await eachLimited(groups, STARTING_SOCKETS_AT_ONCE, async (group) => {
     const socket = openSocket(target);
     try {
       await watching(socket, target);

@@ -12,7 +12,8 @@ import { eachLimited, openSocket, startRequests, watching } from './sockets';
  * delivery checked by a DeliveryLedger. Runs in its own process (one of
  * several when the orchestrator splits the requests), never in the server's.
  */
-const CONNECTS_AT_ONCE = 200;
+/** Handshakes in flight per watcher process: more only queue in the server (10,000 at 200 × 4 processes timed out). */
+const CONNECTS_AT_ONCE = 50;
 const link = new OrchestratorLink<ToWatchers, FromWatchers>();
 
 link.run(async () => {
