@@ -85,6 +85,7 @@ export class ServerUnderTest {
       if (Date.now() > deadline) throw new Error(`${this.kind} not ready within ${READY_TIMEOUT_MS} ms:\n${this.logTail()}`);
       await sleep(200);
     }
+    console.log(`  (${this.kind} started, pid ${child.pid}, on ${this.endpoint().url})`);
   }
 
   async stop(): Promise<void> {
