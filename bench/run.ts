@@ -6,7 +6,7 @@ import { Queues } from '@app/contracts';
 import { signToken } from '@app/auth';
 import { wallNow } from './common/clock';
 import { benchScript, stopAllChildren } from './common/child-processes';
-import { OptionsError, parseOptions, type Options } from './harness/options';
+import { OptionsError, parseOptions, USAGE, type Options } from './harness/options';
 import { renderTable, type RunRecord } from './harness/report';
 import { Sandbox } from './harness/sandbox';
 import { FULL, QUICK, SCENARIOS, type Measurement, type Params, type Scenario } from './harness/scenarios';
@@ -121,7 +121,8 @@ void (async () => {
     await main();
   } catch (error) {
     failed = true;
-    if (error instanceof OptionsError) console.error(error.message);
+    if (error instanceof OptionsError && error.message === USAGE) failed = false; // --help
+    if (error instanceof OptionsError) (failed ? console.error : console.log)(error.message);
     else if (!interrupted) console.error(`bench failed: ${(error as Error).stack ?? error}`);
   } finally {
     if (!interrupted) await cleanUp();
