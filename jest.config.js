@@ -13,7 +13,7 @@ const common = { rootDir: __dirname, testEnvironment: 'node', transform: { '^.+\
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',
