@@ -4,6 +4,7 @@ import { LatencyHistogram } from '../common/latency-histogram';
 import { NamedCpuMeter } from '../common/proc-usage';
 import type {
   DeliveryCounts,
+  TargetEndpoint,
   FromProber,
   FromPublisher,
   FromWatchers,
@@ -83,79 +84,106 @@ export function requestIds(count: number, label: string): string[] {
   return Array.from({ length: count }, (_, i) => `${tag}-${i}`);
 }
 
+/** Ids and per-request event counts of one run. */
+interface RunPlan {
+  ids: string[];
+  /** Per request, warm-up included. */
+  eventsPerRequest: number;
+  warmupEvents: number;
+}
+
+/** The load processes of one run, stopped together whatever happens. */
+class LoadProcesses {
+  private readonly all: Array<Watchers | Publisher | Prober> = [];
+
+  add<T extends Watchers | Publisher | Prober>(process: T): T {
+    this.all.push(process);
+    return process;
+  }
+
+  stop(): Promise<void> {
+    return Promise.all(this.all.map((p) => p.stop())).then(() => undefined);
+  }
+}
+
 /**
  * One measured run against one server: watchers connected (requests
- * created first for the product), then the publisher paces the plan, the
+ * created first for the product), then the publishers pace the plan, the
  * watchers check every delivery and stop when all arrived or `graceMs`
  * after the last publish; server CPU and RSS are read from /proc meanwhile.
  */
 export async function runLoad(server: ServerUnderTest, spec: LoadSpec): Promise<LoadResult> {
   const target = server.endpoint();
   const ids = requestIds(spec.requests, 'load');
-  const runTag = ids[0];
   const eventsPerRequest = Math.max(1, Math.round((spec.rate * WARMUP_S) / spec.requests)) + spec.eventsPerRequest;
-  const warmupEvents = eventsPerRequest - spec.eventsPerRequest;
-  const processes: Array<Watchers | Publisher | Prober> = [];
-  const start = <T extends Watchers | Publisher | Prober>(process: T): T => (processes.push(process), process);
+  const plan: RunPlan = { ids, eventsPerRequest, warmupEvents: eventsPerRequest - spec.eventsPerRequest };
+  const processes = new LoadProcesses();
   try {
-    const prober = spec.probe && target.kind === 'product' ? start<Prober>(new LoadProcess('prober', 'load/rejoin-prober.js')) : undefined;
-    if (prober && spec.probe) {
-      const probeIds = requestIds(spec.probe.requests, 'probe');
-      prober.send({ kind: 'plan', plan: { target, requestIds: probeIds, missed: spec.probe.missed, pauseMs: spec.probe.pauseMs } });
-      await prober.next('created', SETUP_TIMEOUT_MS);
-      await publishOnce(start(new LoadProcess('filler', 'load/publisher.js')), {
-        amqpUrl: target.amqpUrl,
-        requestIds: probeIds,
-        eventsPerRequest: spec.probe.missed,
-        rate: 2000,
-        steps: spec.steps,
-        runTag: probeIds[0],
-      });
-      await prober.next('filled', SETUP_TIMEOUT_MS);
-    }
-
+    const prober = spec.probe && target.kind === 'product' ? await startProber(processes, target, spec.probe, spec.steps) : undefined;
     const watchers = splitEvenly(ids, spec.watcherProcesses).map((part, i) => {
-      const watcher = start<Watchers>(new LoadProcess(`watchers#${i + 1}`, 'load/watchers.js'));
-      const plan = { target, requestIds: part, watchersPerRequest: spec.watchersPerRequest, eventsPerRequest, warmupEvents };
-      watcher.send({ kind: 'plan', plan: { ...plan, createRequests: target.kind === 'product', earlyLate: spec.earlyLate ?? false } });
+      const watcher = processes.add<Watchers>(new LoadProcess(`watchers#${i + 1}`, 'load/watchers.js'));
+      const watch = { target, requestIds: part, watchersPerRequest: spec.watchersPerRequest, eventsPerRequest, warmupEvents: plan.warmupEvents };
+      watcher.send({ kind: 'plan', plan: { ...watch, createRequests: target.kind === 'product', earlyLate: spec.earlyLate ?? false } });
       return watcher;
     });
     const publishers = splitEvenly(ids, Math.ceil(spec.rate / RATE_PER_PUBLISHER)).map((part, i) => {
-      const publisher = start<Publisher>(new LoadProcess(`publisher#${i + 1}`, 'load/publisher.js'));
+      const publisher = processes.add<Publisher>(new LoadProcess(`publisher#${i + 1}`, 'load/publisher.js'));
       const rate = (spec.rate * part.length) / ids.length;
-      publisher.send({ kind: 'plan', plan: { amqpUrl: target.amqpUrl, requestIds: part, eventsPerRequest, rate, steps: spec.steps, runTag } });
+      publisher.send({ kind: 'plan', plan: { amqpUrl: target.amqpUrl, requestIds: part, eventsPerRequest, rate, steps: spec.steps } });
       return publisher;
     });
     await Promise.all(watchers.map((w) => w.next('created', SETUP_TIMEOUT_MS)));
     watchers.forEach((w) => w.send({ kind: 'connect' }));
     await Promise.all([...watchers.map((w) => w.next('ready', SETUP_TIMEOUT_MS)), ...publishers.map((p) => p.next('ready', SETUP_TIMEOUT_MS))]);
-
-    watchers.forEach((w) => w.send({ kind: 'go' }));
-    publishers.forEach((p) => p.send({ kind: 'go' }));
-    prober?.send({ kind: 'go' });
-    await sleep(WARMUP_S * 1000);
-    const meters = { server: server.cpuMeter(), broker: new NamedCpuMeter('beam.smp'), postgres: new NamedCpuMeter('postgres') };
-    let serverRssMaxBytes = server.rssBytes();
-    const rssSampler = setInterval(() => (serverRssMaxBytes = Math.max(serverRssMaxBytes, server.rssBytes())), 250);
-    try {
-      const plannedMs = ((spec.requests * eventsPerRequest) / spec.rate) * 1000;
-      const published = await Promise.all(publishers.map((p) => p.next('done', plannedMs * 3 + 60_000).then((m) => m.report)));
-      const publish = mergePublishReports(published);
-      watchers.forEach((w) => w.send({ kind: 'finish', deadline: publish.endedAt + spec.graceMs }));
-      const reports = await Promise.all(watchers.map((w) => w.next('done', spec.graceMs + 60_000).then((m) => m.report)));
-      prober?.send({ kind: 'stop' });
-      const probe = prober ? (await prober.next('done', 60_000)).report : undefined;
-      return summarize(reports, published, probe, {
-        serverCpu: meters.server.percent(),
-        brokerCpu: meters.broker.percent(),
-        postgresCpu: meters.postgres.percent(),
-        serverRssMaxBytes,
-      });
-    } finally {
-      clearInterval(rssSampler);
-    }
+    return await measureWindow(server, spec, plan, { watchers, publishers, prober });
   } finally {
-    await Promise.all(processes.map((p) => p.stop()));
+    await processes.stop();
+  }
+}
+
+/** (f): the prober creates its requests, a filler publisher gives each `missed` events, the prober sees them all live. */
+async function startProber(processes: LoadProcesses, target: TargetEndpoint, probe: NonNullable<LoadSpec['probe']>, steps: number): Promise<Prober> {
+  const prober = processes.add<Prober>(new LoadProcess('prober', 'load/rejoin-prober.js'));
+  const probeIds = requestIds(probe.requests, 'probe');
+  prober.send({ kind: 'plan', plan: { target, requestIds: probeIds, missed: probe.missed, pauseMs: probe.pauseMs } });
+  await prober.next('created', SETUP_TIMEOUT_MS);
+  const filler = processes.add<Publisher>(new LoadProcess('filler', 'load/publisher.js'));
+  await publishOnce(filler, { amqpUrl: target.amqpUrl, requestIds: probeIds, eventsPerRequest: probe.missed, rate: 2000, steps });
+  await prober.next('filled', SETUP_TIMEOUT_MS);
+  return prober;
+}
+
+/** Everyone goes; after the warm-up second the meters start; ends when the watchers are done. */
+async function measureWindow(
+  server: ServerUnderTest,
+  spec: LoadSpec,
+  plan: RunPlan,
+  load: { watchers: Watchers[]; publishers: Publisher[]; prober?: Prober },
+): Promise<LoadResult> {
+  const { watchers, publishers, prober } = load;
+  watchers.forEach((w) => w.send({ kind: 'go' }));
+  publishers.forEach((p) => p.send({ kind: 'go' }));
+  prober?.send({ kind: 'go' });
+  await sleep(WARMUP_S * 1000);
+  const meters = { server: server.cpuMeter(), broker: new NamedCpuMeter('beam.smp'), postgres: new NamedCpuMeter('postgres') };
+  let serverRssMaxBytes = server.rssBytes();
+  const rssSampler = setInterval(() => (serverRssMaxBytes = Math.max(serverRssMaxBytes, server.rssBytes())), 250);
+  try {
+    const plannedMs = ((plan.ids.length * plan.eventsPerRequest) / spec.rate) * 1000;
+    const published = await Promise.all(publishers.map((p) => p.next('done', plannedMs * 3 + 60_000).then((m) => m.report)));
+    const deadline = mergePublishReports(published).endedAt + spec.graceMs;
+    watchers.forEach((w) => w.send({ kind: 'finish', deadline }));
+    const reports = await Promise.all(watchers.map((w) => w.next('done', spec.graceMs + 60_000).then((m) => m.report)));
+    prober?.send({ kind: 'stop' });
+    const probe = prober ? (await prober.next('done', 60_000)).report : undefined;
+    return summarize(reports, published, probe, {
+      serverCpu: meters.server.percent(),
+      brokerCpu: meters.broker.percent(),
+      postgresCpu: meters.postgres.percent(),
+      serverRssMaxBytes,
+    });
+  } finally {
+    clearInterval(rssSampler);
   }
 }
 

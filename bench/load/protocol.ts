@@ -29,8 +29,6 @@ export interface PublishPlan {
   rate: number;
   /** Distinct steps per request: 0 = every event a new step (stepOrder = its counter). */
   steps: number;
-  /** Makes eventIds unique across runs. */
-  runTag: string;
 }
 export type ToPublisher = { kind: 'plan'; plan: PublishPlan } | { kind: 'go' };
 export interface PublishReport {

@@ -62,7 +62,7 @@ function eventAt(plan: PublishPlan, index: number) {
     type: TYPE,
     requestId,
     agent: 'executor-agent',
-    eventId: `${plan.runTag}.${n}`,
+    eventId: `${requestId}.${n}`, // unique across requests too: dedup may be global
     data: { stepOrder, status: 'running', n, sentAt: wallNow() },
   };
 }
