@@ -4,13 +4,23 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Queues } from '@app/contracts';
 import { signToken } from '@app/auth';
-import { wallNow } from './common/clock';
-import { benchScript, stopAllChildren } from './common/child-processes';
-import { OptionsError, parseOptions, USAGE, type Options } from './harness/options';
-import { renderTable, type RunRecord } from './harness/report';
-import { Sandbox } from './harness/sandbox';
-import { FULL, QUICK, SCENARIOS, type Measurement, type Params, type Scenario } from './harness/scenarios';
-import { ServerUnderTest } from './harness/servers';
+import { wallNow, benchScript, stopAllChildren } from './common';
+import {
+  FULL,
+  OptionsError,
+  parseOptions,
+  QUICK,
+  renderTable,
+  Sandbox,
+  SCENARIOS,
+  ServerUnderTest,
+  USAGE,
+  type Measurement,
+  type Options,
+  type Params,
+  type RunRecord,
+  type Scenario,
+} from './harness';
 
 /**
  * `npm run bench -- [--quick] [--only a,e] [--steps K] [--profile]`

@@ -1,6 +1,5 @@
-import { sleep, wallNow } from '../common/clock';
-import { LoadProcess } from '../common/child-processes';
-import type { DeliveryCounts, FromWatchers, ToWatchers } from '../load/protocol';
+import { sleep, wallNow, LoadProcess } from '../common';
+import type { DeliveryCounts, FromWatchers, ToWatchers } from '../load';
 import { requestIds, splitEvenly, sumCounts } from './load-run';
 import type { ServerUnderTest } from './servers';
 

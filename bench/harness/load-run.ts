@@ -1,7 +1,4 @@
-import { sleep } from '../common/clock';
-import { LoadProcess } from '../common/child-processes';
-import { LatencyHistogram } from '../common/latency-histogram';
-import { NamedCpuMeter } from '../common/proc-usage';
+import { sleep, LoadProcess, LatencyHistogram, NamedCpuMeter } from '../common';
 import type {
   DeliveryCounts,
   TargetEndpoint,
@@ -14,7 +11,7 @@ import type {
   ToPublisher,
   ToWatchers,
   WatchReport,
-} from '../load/protocol';
+} from '../load';
 import type { ServerUnderTest } from './servers';
 
 export interface LoadSpec {

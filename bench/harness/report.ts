@@ -1,4 +1,4 @@
-import type { DeliveryCounts } from '../load/protocol';
+import type { DeliveryCounts } from '../load';
 import { sumCounts, type GeneratorLoad } from './load-run';
 import { fmt, type Measurement, type Scenario } from './scenarios';
 import type { ServerKind } from './servers';

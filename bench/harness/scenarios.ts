@@ -1,5 +1,5 @@
-import { LatencyHistogram } from '../common/latency-histogram';
-import type { DeliveryCounts } from '../load/protocol';
+import { LatencyHistogram } from '../common';
+import type { DeliveryCounts } from '../load';
 import { measureConnectionMemory } from './connection-memory';
 import { runLoad, sumCounts, type GeneratorLoad, type LoadResult, type LoadSpec } from './load-run';
 import type { Options } from './options';

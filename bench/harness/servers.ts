@@ -3,10 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import { sleep } from '../common/clock';
-import { spawnServer, stopChild } from '../common/child-processes';
-import { CpuMeter, cpuSecondsOf, rssBytesOf } from '../common/proc-usage';
-import type { TargetEndpoint } from '../load/protocol';
+import { sleep, spawnServer, stopChild, CpuMeter, cpuSecondsOf, rssBytesOf } from '../common';
+import type { TargetEndpoint } from '../load';
 
 export type ServerKind = TargetEndpoint['kind'];
 

@@ -1,4 +1,4 @@
-import { LatencyHistogram } from '../common/latency-histogram';
+import { LatencyHistogram } from '../common';
 import type { DeliveryCounts } from './protocol';
 
 /** The share of each request's events at its start and at its end that scenario (e) compares. */

@@ -1,4 +1,4 @@
-import { exitWithParent } from '../common/exit-with-parent';
+import { exitWithParent } from '../common';
 
 /**
  * The load process's end of the IPC channel to the orchestrator: the

@@ -1,4 +1,4 @@
-import { sleep, wallNow } from '../common/clock';
+import { sleep, wallNow } from '../common';
 
 /**
  * Sends `total` items at `rate` per second. A 1 ms timer drives it; each tick

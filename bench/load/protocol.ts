@@ -1,4 +1,4 @@
-import type { HistogramData } from '../common/latency-histogram';
+import type { HistogramData } from '../common';
 
 /**
  * Messages between the orchestrator (`bench/run.ts`) and its load processes

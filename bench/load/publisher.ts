@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import amqp from 'amqplib';
 import { Exchanges } from '@app/contracts';
-import { wallNow } from '../common/clock';
-import { CpuMeter, ownCpuSeconds } from '../common/proc-usage';
+import { wallNow, CpuMeter, ownCpuSeconds } from '../common';
 import { OrchestratorLink } from './orchestrator-link';
 import { pace } from './pacer';
 import type { FromPublisher, PublishPlan, ToPublisher } from './protocol';

@@ -1,7 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { sleep, wallNow } from '../common/clock';
-import { LatencyHistogram } from '../common/latency-histogram';
-import { CpuMeter, ownCpuSeconds } from '../common/proc-usage';
+import { sleep, wallNow, LatencyHistogram, CpuMeter, ownCpuSeconds } from '../common';
 import { OrchestratorLink } from './orchestrator-link';
 import type { FromProber, ProbePlan, ToProber } from './protocol';
 import { command, openSocket, watching } from './sockets';

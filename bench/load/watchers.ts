@@ -1,6 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { sleep, wallNow } from '../common/clock';
-import { CpuMeter, ownCpuSeconds } from '../common/proc-usage';
+import { sleep, wallNow, CpuMeter, ownCpuSeconds } from '../common';
 import { DeliveryLedger, DeliveryTally } from './delivery-ledger';
 import { OrchestratorLink } from './orchestrator-link';
 import type { FromWatchers, ToWatchers } from './protocol';
