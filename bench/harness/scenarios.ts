@@ -186,7 +186,7 @@ export const SCENARIOS: Scenario[] = [
       { figure: 'p99', label: '(a) load p99 meanwhile', unit: 'ms' },
     ],
     measure: async (server, params, options) => {
-      const result = await runLoad(server, { ...scenarioALoad(params, options), probe: { requests: params.probeRequests, missed: 1000, pauseMs: 50 } });
+      const result = await runLoad(server, { ...scenarioALoad(params, options), probe: { requests: params.probeRequests, missed: 1000, pauseMs: 100 } });
       const probe = result.probe!;
       const rejoin = new LatencyHistogram().merge(probe.rejoin);
       const figures = { rejoin50: rejoin.percentile(50), rejoin99: rejoin.percentile(99), wrong: probe.incomplete + probe.failures };

@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { sleep } from '../common';
 import type { TargetEndpoint } from './protocol';
 
 /** How long one connection, snapshot or command may take before the run fails. */
@@ -55,10 +56,13 @@ export async function eachLimited<T>(items: T[], limit: number, task: (item: T, 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** Starts per socket, in sequence: stays inside the default per-socket command rate (50/s, bucket of 50). */
-const STARTS_PER_SOCKET = 40;
+/** Starts per socket, in sequence: within the command rate PROTOCOL.md guarantees (at least 20 per second per socket). */
+const STARTS_PER_SOCKET = 15;
 /** Starts in flight per load process: thousands at once only queue up in the server and time out. */
-const STARTING_SOCKETS_AT_ONCE = 10;
+const STARTING_SOCKETS_AT_ONCE = 20;
+/** A `RATE_LIMITED` start is retried after this pause, a few times. */
+const RATE_LIMITED_PAUSE_MS = 1000;
+const RATE_LIMITED_RETRIES = 5;
 
 /**
  * Creates the product's requests the way a frontend does (`start`), then
@@ -72,11 +76,23 @@ export async function startRequests(target: TargetEndpoint, requestIds: string[]
     const socket = openSocket(target);
     try {
       await watching(socket, target);
-      for (const requestId of group) await command(socket, 'start', { requestId, userQuery: 'bench' });
+      for (const requestId of group) await startOne(socket, requestId);
     } finally {
       socket.disconnect();
     }
   });
+}
+
+async function startOne(socket: Socket, requestId: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await command(socket, 'start', { requestId, userQuery: 'bench' });
+      return;
+    } catch (error) {
+      if (!(error as Error).message.includes('RATE_LIMITED') || attempt >= RATE_LIMITED_RETRIES) throw error;
+      await sleep(RATE_LIMITED_PAUSE_MS);
+    }
+  }
 }
 
 /** Sends a command and returns its ack; a failure ack throws with the product's error. */
