@@ -10,7 +10,8 @@ import {
   type StateMessage,
   type StepSummary,
 } from '@app/contracts';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { PgSessions, type Statement, type Tx } from './pg-session';
 import { agentOf, messageOf, payloadOf, toRecordedMessage } from './recorded-message';
 import { ProjectionSlice, type SliceChanges, type SliceRows, type StoredQuestion, type StoredSummary } from './projection-slice';
 import type { BatchResult, NewRequest, QuestionState, RequestHeader, RequestRecord, StartResult, TransitionResult } from './request-record';
@@ -76,15 +77,19 @@ const pairKey = (requestId: string, eventId: string) => `${requestId}\u0000${eve
  */
 @Injectable()
 export class RequestStore {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly sessions: PgSessions;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.sessions = new PgSessions(dataSource);
+  }
 
   /** Creates the request and records `firstEvent` (its `status: queued`) as seq 1; an existing id is returned untouched. */
   async startRequest(request: NewRequest, firstEvent: EventDraft): Promise<StartResult> {
     const { requestId, owner, userQuery, context = {} } = request;
     assertFor(requestId, [firstEvent]);
-    return this.dataSource.transaction(async (em) => {
+    return this.sessions.transaction(async (em) => {
       const now = new Date();
-      const inserted: unknown[] = await em.query(
+      const inserted = await em.query(
         `INSERT INTO requests (id, owner, status, user_query, context, last_seq, created_at, updated_at)
          VALUES ($1, $2, 'unknown', $3, $4::json, 0, $5, $5)
          ON CONFLICT (id) DO NOTHING RETURNING id`,
@@ -113,7 +118,7 @@ export class RequestStore {
     beforeCommit?: (request: RequestHeader, recorded: RecordedMessage[]) => Promise<void>,
     options: { questionId?: string } = {},
   ): Promise<TransitionResult | null> {
-    return this.dataSource.transaction(async (em) => {
+    return this.sessions.transaction(async (em) => {
       const [row] = await this.lock(em, [requestId]);
       if (!row) return null;
       const question = options.questionId === undefined ? 'never asked' : await this.questionState(em, requestId, options.questionId);
@@ -137,7 +142,7 @@ export class RequestStore {
   async recordBatch(drafts: EventDraft[]): Promise<BatchResult> {
     const unknownRequestIds = new Set<string>();
     if (drafts.length === 0) return { recorded: [], duplicates: [], unknownRequestIds, afterEnd: [] };
-    return this.dataSource.transaction(async (em) => {
+    return this.sessions.transaction(async (em) => {
       const rows = await this.lock(em, [...new Set(drafts.map((d) => d.requestId))]);
       const known = new Set(rows.map((r) => r.requestId));
 
@@ -177,15 +182,7 @@ export class RequestStore {
     /** Runs on the row's owner before anything else is read; throw to refuse the read. */
     authorize: (owner: string) => void = () => undefined,
   ): Promise<StateMessage> {
-    const rows: StateRow[] = await this.dataSource.query(
-      `SELECT ${HEADER_COLUMNS}, user_query, result::text AS result, error::text AS error,
-              COALESCE((SELECT json_agg(a.summary ORDER BY a.position) FROM request_agents a WHERE a.request_id = r.id), '[]') AS agents,
-              COALESCE((SELECT json_agg(s.summary ORDER BY s.position) FROM request_steps s WHERE s.request_id = r.id), '[]') AS steps,
-              COALESCE((SELECT json_agg(q.summary ORDER BY q.position) FROM request_questions q
-                         WHERE q.request_id = r.id AND q.pending), '[]') AS pending_questions
-         FROM requests r WHERE r.id = $1`,
-      [requestId],
-    );
+    const rows = await this.sessions.query<StateRow>(STATE_STATEMENT, [requestId]);
     const row = rows[0];
     if (!row) {
       const unknown: StateMessage = { type: 'state', requestId, seq: 0, status: 'unknown', agents: [], steps: [], pendingQuestions: [] };
@@ -215,8 +212,8 @@ export class RequestStore {
 
   /** Recorded messages with seq > afterSeq, ascending, at most `limit`. */
   async listEvents(requestId: string, afterSeq: number, limit: number): Promise<RecordedMessage[]> {
-    const rows: EventRow[] = await this.dataSource.query(
-      `SELECT ${EVENT_COLUMNS} FROM request_events WHERE request_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+    const rows = await this.sessions.query<EventRow>(
+      { name: 'agent-stream.events-after', text: `SELECT ${EVENT_COLUMNS} FROM request_events WHERE request_id = $1 AND seq > $2 ORDER BY seq LIMIT $3` },
       [requestId, afterSeq, limit],
     );
     return rows.map(toMessage);
@@ -241,24 +238,24 @@ export class RequestStore {
   }
 
   private async selectEvents(requestId: string, afterSeq: number, upToSeq: number): Promise<RecordedMessage[]> {
-    const rows: EventRow[] = await this.dataSource.query(
-      `SELECT ${EVENT_COLUMNS} FROM request_events WHERE request_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+    const rows = await this.sessions.query<EventRow>(
+      { name: 'agent-stream.events-between', text: `SELECT ${EVENT_COLUMNS} FROM request_events WHERE request_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq` },
       [requestId, afterSeq, upToSeq],
     );
     return rows.map(toMessage);
   }
 
   /** Locks the rows in id order, the same order for every writer, so two batches cannot deadlock. */
-  private async lock(em: EntityManager, requestIds: string[]): Promise<RequestHeader[]> {
-    const rows: RequestRow[] = await em.query(
-      `SELECT ${HEADER_COLUMNS} FROM requests WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+  private async lock(em: Tx, requestIds: string[]): Promise<RequestHeader[]> {
+    const rows = await em.query<RequestRow>(
+      { name: 'agent-stream.lock', text: `SELECT ${HEADER_COLUMNS} FROM requests WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE` },
       [requestIds],
     );
     return rows.map(toHeader);
   }
 
-  private async questionState(em: EntityManager, requestId: string, questionId: string): Promise<QuestionState> {
-    const rows: Array<{ pending: boolean }> = await em.query(
+  private async questionState(em: Tx, requestId: string, questionId: string): Promise<QuestionState> {
+    const rows = await em.query<{ pending: boolean }>(
       'SELECT pending FROM request_questions WHERE request_id = $1 AND question_id = $2',
       [requestId, questionId],
     );
@@ -277,14 +274,14 @@ export class RequestStore {
    * rows, growing).
    */
   private async readTouched(
-    em: EntityManager,
+    em: Tx,
     locked: RequestHeader[],
     drafts: EventDraft[],
     { withRecorded = false } = {},
   ): Promise<{ slices: Map<string, ProjectionSlice>; earlier: Map<string, RecordedMessage> }> {
     const keys = touchedKeys(drafts);
     const recordedKeys = withRecorded ? [drafts.map((d) => d.requestId), drafts.map((d) => d.eventId)] : [[], []];
-    const rows: TouchedRow[] = await em.query(READ_TOUCHED_STATEMENT, [
+    const rows = await em.query<TouchedRow>(READ_TOUCHED_STATEMENT, [
       ...keys.agents,
       ...keys.steps,
       ...keys.questions,
@@ -323,7 +320,7 @@ export class RequestStore {
    * rows are locked, so `ts` does not go backwards as `seq` goes up.
    */
   private async record(
-    em: EntityManager,
+    em: Tx,
     locked: RequestHeader[],
     drafts: EventDraft[],
     now: Date,
@@ -394,8 +391,19 @@ interface TouchedRow {
   event_id: string | null;
 }
 
+/** The `state` snapshot of request $1: the row and its projection rows in fold order, one consistent read. */
+const STATE_STATEMENT: Statement = {
+  name: 'agent-stream.state',
+  text: `SELECT ${HEADER_COLUMNS}, user_query, result::text AS result, error::text AS error,
+              COALESCE((SELECT json_agg(a.summary ORDER BY a.position) FROM request_agents a WHERE a.request_id = r.id), '[]') AS agents,
+              COALESCE((SELECT json_agg(s.summary ORDER BY s.position) FROM request_steps s WHERE s.request_id = r.id), '[]') AS steps,
+              COALESCE((SELECT json_agg(q.summary ORDER BY q.position) FROM request_questions q
+                         WHERE q.request_id = r.id AND q.pending), '[]') AS pending_questions
+         FROM requests r WHERE r.id = $1`,
+};
+
 /** $1..$10 of readTouched: agent keys, step keys, question keys, the locked requests, recorded pairs. */
-const READ_TOUCHED_STATEMENT = `
+const READ_TOUCHED_STATEMENT: Statement = { name: 'agent-stream.read-touched', text: `
   SELECT 'agent' AS kind, k.request_id, x.position, NULL::boolean AS pending, x.summary,
          NULL::int AS seq, NULL::text AS type, NULL::json AS payload, NULL::timestamptz AS recorded_at, NULL::text AS event_id
     FROM unnest($1::text[], $2::text[]) AS k(request_id, agent)
@@ -417,7 +425,7 @@ const READ_TOUCHED_STATEMENT = `
   SELECT 'recorded', e.request_id, NULL, NULL, NULL, e.seq, e.type, e.payload, e.recorded_at, e.event_id
     FROM unnest($9::text[], $10::text[]) AS d(request_id, event_id)
    CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS}, event_id FROM request_events x
-                        WHERE x.request_id = d.request_id AND x.event_id = d.event_id LIMIT 1) AS e`;
+                        WHERE x.request_id = d.request_id AND x.event_id = d.event_id LIMIT 1) AS e` };
 
 /** request_events columns of a batch, for one unnest INSERT. */
 class EventColumns {
@@ -474,7 +482,7 @@ function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, Proj
  * the requests' counters and status. An agent or step keeps the position it
  * was created at; a question moves to the seq of its latest ask.
  */
-const WRITE_STATEMENT = `
+const WRITE_STATEMENT: Statement = { name: 'agent-stream.write-batch', text: `
   WITH events AS (
     INSERT INTO request_events (request_id, seq, event_id, type, agent, payload, recorded_at)
     SELECT e.request_id, e.seq, e.event_id, e.type, e.agent, e.payload::json, $7
@@ -501,7 +509,7 @@ const WRITE_STATEMENT = `
      SET last_seq = u.last_seq, status = u.status, updated_at = $7,
          result = COALESCE(u.result::json, r.result), error = COALESCE(u.error::json, r.error)
     FROM unnest($22::text[], $23::int[], $24::text[], $25::text[], $26::text[]) AS u(id, last_seq, status, result, error)
-   WHERE r.id = u.id`;
+   WHERE r.id = u.id` };
 
 function assertFor(requestId: string, drafts: EventDraft[]): void {
   const stray = drafts.find((d) => d.requestId !== requestId);
