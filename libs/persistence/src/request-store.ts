@@ -140,33 +140,63 @@ export class RequestStore {
    * `afterEnd`, not recorded.
    */
   async recordBatch(drafts: EventDraft[]): Promise<BatchResult> {
-    const unknownRequestIds = new Set<string>();
-    if (drafts.length === 0) return { recorded: [], duplicates: [], unknownRequestIds, afterEnd: [] };
-    return this.sessions.transaction(async (em) => {
-      const rows = await this.lock(em, [...new Set(drafts.map((d) => d.requestId))]);
-      const known = new Set(rows.map((r) => r.requestId));
+    const groups = groupByRequest(drafts, RECORDING_CONNECTIONS);
+    // Disjoint sets of requests: no row lock in common, so no deadlock, and each request's events
+    // stay in one transaction, in order. When one fails the caller retries the whole batch; what the
+    // other committed then comes back as duplicates, with its seqs.
+    const now = new Date();
+    const results = await Promise.all(groups.map((group) => this.recordGroup(group, now)));
+    // Back in input order: recorded[i] of a group is the message of its fresh[i].
+    const messageOf = new Map<EventDraft, RecordedMessage>();
+    for (const { fresh, recorded } of results) fresh.forEach((draft, i) => messageOf.set(draft, recorded[i]));
+    return {
+      recorded: drafts.flatMap((draft) => messageOf.get(draft) ?? []),
+      duplicates: results.flatMap((r) => r.duplicates),
+      unknownRequestIds: new Set(results.flatMap((r) => [...r.unknownRequestIds])),
+      afterEnd: results.flatMap((r) => r.afterEnd),
+    };
+  }
 
-      const firstCopies = new Map<string, EventDraft>();
-      for (const draft of drafts) {
-        if (!known.has(draft.requestId)) unknownRequestIds.add(draft.requestId);
-        else if (!firstCopies.has(pairKey(draft.requestId, draft.eventId))) firstCopies.set(pairKey(draft.requestId, draft.eventId), draft);
-      }
-      const candidates = [...firstCopies.values()];
-      const { earlier, slices } = await this.readTouched(em, rows, candidates, { withRecorded: true });
-      const duplicates = candidates.flatMap((d) => earlier.get(pairKey(d.requestId, d.eventId)) ?? []);
-      const ended = new Set(rows.filter((r) => isFinalStatus(r.status)).map((r) => r.requestId));
-      const fresh: EventDraft[] = [];
-      const afterEnd: EventDraft[] = [];
-      for (const draft of candidates) {
-        if (earlier.has(pairKey(draft.requestId, draft.eventId))) continue;
-        if (ended.has(draft.requestId)) afterEnd.push(draft);
-        else fresh.push(draft);
-        if (draft.type === 'request.completed') ended.add(draft.requestId);
-      }
+  /**
+   * Optimistically first: one read (the requests' rows, the touched projection
+   * rows and the de-duplication probes, one snapshot) and one guarded write,
+   * two round trips and no row lock. The write fails as a whole when any of
+   * its requests moved on meanwhile (a command recorded, the request deleted):
+   * then the batch is recorded again under row locks.
+   */
+  private async recordGroup(drafts: EventDraft[], now: Date): Promise<GroupResult> {
+    if (drafts.length === 0) return { recorded: [], duplicates: [], unknownRequestIds: new Set(), afterEnd: [], fresh: [] };
+    try {
+      return await this.recordOnce(this.sessions, drafts, { locking: false, now: () => now });
+    } catch {
+      // Whatever the cause: the locked attempt either records the batch or fails for good, with its own error.
+      // Its time is taken once its rows are locked, so `ts` never goes backwards as `seq` goes up.
+      return this.sessions.transaction((tx) => this.recordOnce(tx, drafts, { locking: true, now: () => new Date() }));
+    }
+  }
 
-      const { recorded } = await this.record(em, rows, fresh, new Date(), slices);
-      return { recorded, duplicates, unknownRequestIds, afterEnd };
-    });
+  private async recordOnce(q: Tx, drafts: EventDraft[], { locking, now }: { locking: boolean; now: () => Date }): Promise<GroupResult> {
+    const requestIds = [...new Set(drafts.map((d) => d.requestId))];
+    const firstCopies = new Map<string, EventDraft>();
+    for (const draft of drafts) if (!firstCopies.has(pairKey(draft.requestId, draft.eventId))) firstCopies.set(pairKey(draft.requestId, draft.eventId), draft);
+    const locked = locking ? await this.lock(q, requestIds) : undefined;
+    const { rows, earlier, slices } = await this.readTouched(q, locked ?? requestIds, [...firstCopies.values()], { withRecorded: true });
+
+    const known = new Set(rows.map((r) => r.requestId));
+    const unknownRequestIds = new Set(requestIds.filter((id) => !known.has(id)));
+    const candidates = [...firstCopies.values()].filter((d) => known.has(d.requestId));
+    const duplicates = candidates.flatMap((d) => earlier.get(pairKey(d.requestId, d.eventId)) ?? []);
+    const ended = new Set(rows.filter((r) => isFinalStatus(r.status)).map((r) => r.requestId));
+    const fresh: EventDraft[] = [];
+    const afterEnd: EventDraft[] = [];
+    for (const draft of candidates) {
+      if (earlier.has(pairKey(draft.requestId, draft.eventId))) continue;
+      if (ended.has(draft.requestId)) afterEnd.push(draft);
+      else fresh.push(draft);
+      if (draft.type === 'request.completed') ended.add(draft.requestId);
+    }
+    const { recorded } = await this.record(q, rows, fresh, now(), slices);
+    return { recorded, duplicates, unknownRequestIds, afterEnd, fresh };
   }
 
   /**
@@ -275,28 +305,42 @@ export class RequestStore {
    */
   private async readTouched(
     em: Tx,
-    locked: RequestHeader[],
+    /** The rows this transaction locked, or the ids of the requests to read (unlocked, in the same snapshot). */
+    locked: RequestHeader[] | string[],
     drafts: EventDraft[],
     { withRecorded = false } = {},
-  ): Promise<{ slices: Map<string, ProjectionSlice>; earlier: Map<string, RecordedMessage> }> {
+  ): Promise<{ rows: RequestHeader[]; slices: Map<string, ProjectionSlice>; earlier: Map<string, RecordedMessage> }> {
+    const headerIds = locked.length > 0 && typeof locked[0] === 'string' ? (locked as string[]) : [];
     const keys = touchedKeys(drafts);
     const recordedKeys = withRecorded ? [drafts.map((d) => d.requestId), drafts.map((d) => d.eventId)] : [[], []];
     const rows = await em.query<TouchedRow>(READ_TOUCHED_STATEMENT, [
       ...keys.agents,
       ...keys.steps,
       ...keys.questions,
-      locked.map((r) => r.requestId),
+      headerIds.length > 0 ? headerIds : (locked as RequestHeader[]).map((r) => r.requestId),
       ...recordedKeys,
+      headerIds,
     ]);
-    const loaded = new Map<string, SliceRows>(locked.map((r) => [r.requestId, { agents: [], steps: [], questions: [] }]));
+    const headers = headerIds.length > 0 ? [] : (locked as RequestHeader[]);
+    const loaded = new Map<string, SliceRows>();
+    const sliceRows = (requestId: string) => {
+      let rows = loaded.get(requestId);
+      if (!rows) loaded.set(requestId, (rows = { agents: [], steps: [], questions: [] }));
+      return rows;
+    };
     const earlier = new Map<string, RecordedMessage>();
     const seenQuestions = new Set<string>();
     for (const row of rows) {
+      if (row.kind === 'request') {
+        const header = row.summary as RequestRow;
+        headers.push(toHeader({ ...header, created_at: new Date(header.created_at), updated_at: new Date(header.updated_at) }));
+        continue;
+      }
       if (row.kind === 'recorded') {
         earlier.set(pairKey(row.request_id, row.event_id!), toMessage(row as unknown as EventRow));
         continue;
       }
-      const slice = loaded.get(row.request_id)!;
+      const slice = sliceRows(row.request_id);
       if (row.kind === 'agent') slice.agents.push(row as unknown as StoredSummary<AgentSummary>);
       else if (row.kind === 'step') slice.steps.push(row as unknown as StoredSummary<StepSummary>);
       else {
@@ -307,8 +351,8 @@ export class RequestStore {
         slice.questions.push(row as unknown as StoredQuestion);
       }
     }
-    const slices = new Map(locked.map((r) => [r.requestId, new ProjectionSlice(r.status, loaded.get(r.requestId)!)]));
-    return { slices, earlier };
+    const slices = new Map(headers.map((r) => [r.requestId, new ProjectionSlice(r.status, sliceRows(r.requestId))]));
+    return { rows: headers, slices, earlier };
   }
 
   /**
@@ -349,9 +393,33 @@ export class RequestStore {
       recorded.push(message);
       events.add(draft, seq, payload);
     }
-    await em.query(WRITE_STATEMENT, [...events.params(), now, ...sliceParams(after, slices)]);
+    const readSeqs = new Map(locked.map((r) => [r.requestId, r.lastSeq]));
+    await em.query(WRITE_STATEMENT, [...events.params(), now, ...sliceParams(after, slices, readSeqs)]);
     return { recorded, after };
   }
+}
+
+/**
+ * Transactions one batch of agent events is split into, by request. Most of
+ * a batch's time is round trips and Postgres's own work, which two
+ * connections overlap; more would only contend for this machine's cores.
+ */
+const RECORDING_CONNECTIONS = 2;
+
+/** The drafts in up to `count` groups with no request in common, each in input order. */
+function groupByRequest(drafts: EventDraft[], count: number): EventDraft[][] {
+  const groups: EventDraft[][] = Array.from({ length: count }, () => []);
+  const groupOf = new Map<string, number>();
+  for (const draft of drafts) {
+    let index = groupOf.get(draft.requestId);
+    if (index === undefined) {
+      // Round-robin over the batch's requests: even groups, whatever the ids look like.
+      index = groupOf.size % count;
+      groupOf.set(draft.requestId, index);
+    }
+    groups[index].push(draft);
+  }
+  return groups.filter((group) => group.length > 0);
 }
 
 /** The keys of the agent, step and question rows the drafts name, as unnest columns. */
@@ -378,8 +446,13 @@ function touchedKeys(drafts: EventDraft[]) {
   return { agents: columns(agents.values(), 2), steps: columns(steps.values(), 3), questions: columns(questions.values(), 2) };
 }
 
+/** A group's result, with the drafts it recorded (`recorded[i]` is `fresh[i]`'s message). */
+interface GroupResult extends BatchResult {
+  fresh: EventDraft[];
+}
+
 interface TouchedRow {
-  kind: 'agent' | 'step' | 'question' | 'recorded';
+  kind: 'agent' | 'step' | 'question' | 'recorded' | 'request';
   request_id: string;
   position: number | null;
   pending: boolean | null;
@@ -402,7 +475,7 @@ const STATE_STATEMENT: Statement = {
          FROM requests r WHERE r.id = $1`,
 };
 
-/** $1..$10 of readTouched: agent keys, step keys, question keys, the locked requests, recorded pairs. */
+/** $1..$11 of readTouched: agent keys, step keys, question keys, the locked requests, recorded pairs, requests to read unlocked. */
 const READ_TOUCHED_STATEMENT: Statement = { name: 'agent-stream.read-touched', text: `
   SELECT 'agent' AS kind, k.request_id, x.position, NULL::boolean AS pending, x.summary,
          NULL::int AS seq, NULL::text AS type, NULL::json AS payload, NULL::timestamptz AS recorded_at, NULL::text AS event_id
@@ -425,7 +498,12 @@ const READ_TOUCHED_STATEMENT: Statement = { name: 'agent-stream.read-touched', t
   SELECT 'recorded', e.request_id, NULL, NULL, NULL, e.seq, e.type, e.payload, e.recorded_at, e.event_id
     FROM unnest($9::text[], $10::text[]) AS d(request_id, event_id)
    CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS}, event_id FROM request_events x
-                        WHERE x.request_id = d.request_id AND x.event_id = d.event_id LIMIT 1) AS e` };
+                        WHERE x.request_id = d.request_id AND x.event_id = d.event_id LIMIT 1) AS e
+  UNION ALL
+  SELECT 'request', r.id, NULL, NULL,
+         json_build_object('id', r.id, 'owner', r.owner, 'status', r.status, 'last_seq', r.last_seq, 'created_at', r.created_at, 'updated_at', r.updated_at),
+         NULL, NULL, NULL, NULL, NULL
+    FROM requests r WHERE r.id = ANY($11::text[])` };
 
 /** request_events columns of a batch, for one unnest INSERT. */
 class EventColumns {
@@ -450,12 +528,12 @@ class EventColumns {
   }
 }
 
-/** $8..$26 of WRITE_STATEMENT: the slices' rows and the requests' new headers. */
-function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, ProjectionSlice>): unknown[] {
+/** $8..$27 of WRITE_STATEMENT: the slices' rows and the requests' new headers, with the last_seq each was read at. */
+function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, ProjectionSlice>, readSeqs: Map<string, number>): unknown[] {
   const a = { r: [] as string[], agent: [] as string[], pos: [] as number[], doc: [] as string[] };
   const s = { r: [] as string[], agent: [] as string[], step: [] as number[], pos: [] as number[], doc: [] as string[] };
   const q = { r: [] as string[], id: [] as string[], pos: [] as number[], pending: [] as boolean[], doc: [] as string[] };
-  const r = { id: [] as string[], lastSeq: [] as number[], status: [] as string[], result: [] as Array<string | null>, error: [] as Array<string | null> };
+  const r = { id: [] as string[], lastSeq: [] as number[], status: [] as string[], result: [] as Array<string | null>, error: [] as Array<string | null>, readSeq: [] as number[] };
   for (const [requestId, header] of after) {
     const changes: SliceChanges = slices.get(requestId)!.changes();
     for (const { summary, position } of changes.agents) {
@@ -469,11 +547,12 @@ function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, Proj
     }
     r.id.push(requestId);
     r.lastSeq.push(header.lastSeq);
+    r.readSeq.push(readSeqs.get(requestId)!);
     r.status.push(changes.status);
     r.result.push('result' in changes ? JSON.stringify(changes.result) : null);
     r.error.push('error' in changes ? JSON.stringify(changes.error) : null);
   }
-  return [a.r, a.agent, a.pos, a.doc, s.r, s.agent, s.step, s.pos, s.doc, q.r, q.id, q.pos, q.pending, q.doc, r.id, r.lastSeq, r.status, r.result, r.error];
+  return [a.r, a.agent, a.pos, a.doc, s.r, s.agent, s.step, s.pos, s.doc, q.r, q.id, q.pos, q.pending, q.doc, r.id, r.lastSeq, r.status, r.result, r.error, r.readSeq];
 }
 
 /**
@@ -504,12 +583,18 @@ const WRITE_STATEMENT: Statement = { name: 'agent-stream.write-batch', text: `
       FROM unnest($17::text[], $18::text[], $19::int[], $20::boolean[], $21::text[]) AS u(request_id, question_id, position, pending, summary)
         ON CONFLICT (request_id, question_id) DO UPDATE
        SET position = EXCLUDED.position, pending = EXCLUDED.pending, summary = EXCLUDED.summary
+  ), updated AS (
+    UPDATE requests AS r
+       SET last_seq = u.last_seq, status = u.status, updated_at = $7,
+           result = COALESCE(u.result::json, r.result), error = COALESCE(u.error::json, r.error)
+      FROM unnest($22::text[], $23::int[], $24::text[], $25::text[], $26::text[], $27::int[]) AS u(id, last_seq, status, result, error, read_seq)
+     WHERE r.id = u.id AND r.last_seq = u.read_seq
+    RETURNING 1
   )
-  UPDATE requests AS r
-     SET last_seq = u.last_seq, status = u.status, updated_at = $7,
-         result = COALESCE(u.result::json, r.result), error = COALESCE(u.error::json, r.error)
-    FROM unnest($22::text[], $23::int[], $24::text[], $25::text[], $26::text[]) AS u(id, last_seq, status, result, error)
-   WHERE r.id = u.id` };
+  -- Every request as it was read, or nothing at all: a failed cast aborts the statement, and with it every write above.
+  SELECT CASE WHEN count(*) = cardinality($22::text[]) THEN 0
+              ELSE (count(*) || ' of ' || cardinality($22::text[]) || ' requests moved on since they were read')::int END AS written
+    FROM updated` };
 
 function assertFor(requestId: string, drafts: EventDraft[]): void {
   const stray = drafts.find((d) => d.requestId !== requestId);
