@@ -407,6 +407,10 @@ describe('RequestStore (Postgres)', () => {
         expect(mine).toEqual(Array.from({ length: total - 1 }, (_, i) => i + 2));
         expect(await seqsOf(id)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
         expect((await store.findRequest(id))?.lastSeq).toBe(total);
+        // Writers that lost the optimistic race wrote again under row locks: the rows still equal the fold of the log.
+        const folded = (await store.listEvents(id, 0, 1000)).reduce(applyEvent, emptyProjection());
+        const state = await store.getState(id, undefined, 10);
+        expect({ status: state.status, agents: state.agents, steps: state.steps }).toEqual({ status: folded.status, agents: folded.agents, steps: folded.steps });
       }
     });
   });
