@@ -2,7 +2,7 @@ export { PersistenceModule } from './persistence.module';
 export { RequestStore } from './request-store';
 export { RequestCatalog, type CatalogEntry, type CatalogPosition, type CatalogQuery } from './request-catalog';
 export { RequestRetention, RETENTION_LOCK_KEY, type PurgeResult } from './request-retention';
-export type { BatchResult, NewRequest, QuestionState, RequestHeader, RequestRecord, StartResult, TransitionResult } from './request-record';
+export { mergeBatchResults, type BatchResult, type NewRequest, type QuestionState, type RequestHeader, type RequestRecord, type StartResult, type TransitionResult } from './request-record';
 export { createDataSource, dataSourceOptions, PERSISTENCE_ENTITIES, PERSISTENCE_MIGRATIONS } from './data-source';
 export { runMigrations, MIGRATION_LOCK_KEY } from './run-migrations';
 export { RequestEntity } from './request.entity';

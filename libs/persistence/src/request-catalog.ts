@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestStatus } from '@app/contracts';
 import { DataSource } from 'typeorm';
+import type { RequestHeader } from './request-record';
+import { toHeader, type RequestRow } from './request-row';
 
 /** Where a keyset page ends: `createdAt` exactly as stored (microseconds), and the id that breaks ties. */
 export interface CatalogPosition {
@@ -8,14 +10,8 @@ export interface CatalogPosition {
   requestId: string;
 }
 
-export interface CatalogEntry {
-  requestId: string;
-  owner: string;
-  status: RequestStatus;
+export interface CatalogEntry extends RequestHeader {
   userQuery: string;
-  lastSeq: number;
-  createdAt: Date;
-  updatedAt: Date;
   position: CatalogPosition;
 }
 
@@ -27,14 +23,8 @@ export interface CatalogQuery {
   after?: CatalogPosition;
 }
 
-interface CatalogRow {
-  id: string;
-  owner: string;
-  status: string;
+interface CatalogRow extends RequestRow {
   user_query: string;
-  last_seq: number;
-  created_at: Date;
-  updated_at: Date;
   position: string;
 }
 
@@ -122,14 +112,5 @@ export class RequestCatalog {
 }
 
 function toEntry(row: CatalogRow): CatalogEntry {
-  return {
-    requestId: row.id,
-    owner: row.owner,
-    status: row.status as RequestStatus,
-    userQuery: row.user_query,
-    lastSeq: row.last_seq,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    position: { createdAt: row.position, requestId: row.id },
-  };
+  return { ...toHeader(row), userQuery: row.user_query, position: { createdAt: row.position, requestId: row.id } };
 }

@@ -49,3 +49,13 @@ export interface BatchResult {
   /** Drafts for requests that had already ended (or ended earlier in this batch); not recorded. */
   afterEnd: EventDraft[];
 }
+
+/** Several results as one, in the order given (groups of a batch, or its events one by one). */
+export function mergeBatchResults(results: BatchResult[]): BatchResult {
+  return {
+    recorded: results.flatMap((r) => r.recorded),
+    duplicates: results.flatMap((r) => r.duplicates),
+    unknownRequestIds: new Set(results.flatMap((r) => [...r.unknownRequestIds])),
+    afterEnd: results.flatMap((r) => r.afterEnd),
+  };
+}

@@ -14,16 +14,9 @@ import { DataSource } from 'typeorm';
 import { PgSessions, type Statement, type Tx } from './pg-session';
 import { agentOf, messageOf, payloadOf, toRecordedMessage } from './recorded-message';
 import { ProjectionSlice, type SliceChanges, type SliceRows, type StoredQuestion, type StoredSummary } from './projection-slice';
-import type { BatchResult, NewRequest, QuestionState, RequestHeader, RequestRecord, StartResult, TransitionResult } from './request-record';
+import { mergeBatchResults, type BatchResult, type NewRequest, type QuestionState, type RequestHeader, type RequestRecord, type StartResult, type TransitionResult } from './request-record';
+import { HEADER_COLUMNS, toHeader, type RequestRow } from './request-row';
 
-interface RequestRow {
-  id: string;
-  owner: string;
-  status: string;
-  last_seq: number;
-  created_at: Date;
-  updated_at: Date;
-}
 interface FullRequestRow extends RequestRow {
   user_query: string;
   context: Record<string, unknown>;
@@ -46,20 +39,7 @@ interface EventRow {
   recorded_at: Date;
 }
 
-/** The small columns every writer locks and reads: never the documents (context) or the projection rows. */
-const HEADER_COLUMNS = 'id, owner, status, last_seq, created_at, updated_at';
 const EVENT_COLUMNS = 'request_id, seq, type, payload, recorded_at';
-
-function toHeader(row: RequestRow): RequestHeader {
-  return {
-    requestId: row.id,
-    owner: row.owner,
-    status: row.status as RequestStatus,
-    lastSeq: row.last_seq,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 function toMessage(row: EventRow): RecordedMessage {
   return toRecordedMessage(row.type, row.request_id, row.seq, row.recorded_at, row.payload);
@@ -68,9 +48,11 @@ function toMessage(row: EventRow): RecordedMessage {
 const pairKey = (requestId: string, eventId: string) => `${requestId}\u0000${eventId}`;
 
 /**
- * The request log and its projection: the only place with SQL. Every write
- * locks the request rows it touches (`FOR UPDATE`), so `seq` is assigned by one
- * writer at a time and a rollback leaves no gap. The projection behind `state`
+ * The request log and its projection: the only place with SQL. `seq` is
+ * assigned by one writer at a time and a rollback leaves no gap: commands
+ * lock the request rows they touch (`FOR UPDATE`); agent batches write only
+ * if no request moved on since they were read, else again under those locks
+ * (see recordGroup). The projection behind `state`
  * is kept as a row per agent, step and question: a write reads and writes
  * only the rows its events name (see ProjectionSlice), so recording costs the
  * same for a request's 10,000th event as for its 10th.
@@ -149,12 +131,7 @@ export class RequestStore {
     // Back in input order: recorded[i] of a group is the message of its fresh[i].
     const messageOf = new Map<EventDraft, RecordedMessage>();
     for (const { fresh, recorded } of results) fresh.forEach((draft, i) => messageOf.set(draft, recorded[i]));
-    return {
-      recorded: drafts.flatMap((draft) => messageOf.get(draft) ?? []),
-      duplicates: results.flatMap((r) => r.duplicates),
-      unknownRequestIds: new Set(results.flatMap((r) => [...r.unknownRequestIds])),
-      afterEnd: results.flatMap((r) => r.afterEnd),
-    };
+    return { ...mergeBatchResults(results), recorded: drafts.flatMap((draft) => messageOf.get(draft) ?? []) };
   }
 
   /**
@@ -165,7 +142,6 @@ export class RequestStore {
    * then the batch is recorded again under row locks.
    */
   private async recordGroup(drafts: EventDraft[], now: Date): Promise<GroupResult> {
-    if (drafts.length === 0) return { recorded: [], duplicates: [], unknownRequestIds: new Set(), afterEnd: [], fresh: [] };
     try {
       return await this.recordOnce(this.sessions, drafts, { locking: false, now: () => now });
     } catch {
@@ -179,8 +155,8 @@ export class RequestStore {
     const requestIds = [...new Set(drafts.map((d) => d.requestId))];
     const firstCopies = new Map<string, EventDraft>();
     for (const draft of drafts) if (!firstCopies.has(pairKey(draft.requestId, draft.eventId))) firstCopies.set(pairKey(draft.requestId, draft.eventId), draft);
-    const locked = locking ? await this.lock(q, requestIds) : undefined;
-    const { rows, earlier, slices } = await this.readTouched(q, locked ?? requestIds, [...firstCopies.values()], { withRecorded: true });
+    const requests = locking ? { locked: await this.lock(q, requestIds) } : { readUnlocked: requestIds };
+    const { rows, earlier, slices } = await this.readTouched(q, requests, [...firstCopies.values()], { withRecorded: true });
 
     const known = new Set(rows.map((r) => r.requestId));
     const unknownRequestIds = new Set(requestIds.filter((id) => !known.has(id)));
@@ -305,23 +281,23 @@ export class RequestStore {
    */
   private async readTouched(
     em: Tx,
-    /** The rows this transaction locked, or the ids of the requests to read (unlocked, in the same snapshot). */
-    locked: RequestHeader[] | string[],
+    /** The rows this transaction locked, or the ids of the requests whose rows to read (unlocked, in the same snapshot). */
+    requests: { locked: RequestHeader[] } | { readUnlocked: string[] },
     drafts: EventDraft[],
     { withRecorded = false } = {},
   ): Promise<{ rows: RequestHeader[]; slices: Map<string, ProjectionSlice>; earlier: Map<string, RecordedMessage> }> {
-    const headerIds = locked.length > 0 && typeof locked[0] === 'string' ? (locked as string[]) : [];
+    const headerIds = 'readUnlocked' in requests ? requests.readUnlocked : [];
+    const headers = 'locked' in requests ? [...requests.locked] : [];
     const keys = touchedKeys(drafts);
     const recordedKeys = withRecorded ? [drafts.map((d) => d.requestId), drafts.map((d) => d.eventId)] : [[], []];
     const rows = await em.query<TouchedRow>(READ_TOUCHED_STATEMENT, [
       ...keys.agents,
       ...keys.steps,
       ...keys.questions,
-      headerIds.length > 0 ? headerIds : (locked as RequestHeader[]).map((r) => r.requestId),
+      'locked' in requests ? requests.locked.map((r) => r.requestId) : headerIds,
       ...recordedKeys,
       headerIds,
     ]);
-    const headers = headerIds.length > 0 ? [] : (locked as RequestHeader[]);
     const loaded = new Map<string, SliceRows>();
     const sliceRows = (requestId: string) => {
       let rows = loaded.get(requestId);
@@ -357,15 +333,16 @@ export class RequestStore {
 
   /**
    * The one way anything is recorded: gives each draft the next seq of its
-   * (locked) request, folds it into the request's slice, then writes the
-   * events, the touched projection rows and the request rows in one
-   * statement. Array parameters through unnest keep the statement at a fixed
-   * number of binds, however large the batch. Callers take `now` once the
-   * rows are locked, so `ts` does not go backwards as `seq` goes up.
+   * request (as read: locked, or in the read the write is guarded by), folds
+   * it into the request's slice, then writes the events, the touched
+   * projection rows and the request rows in one statement. Array parameters
+   * through unnest keep the statement at a fixed number of binds, however
+   * large the batch. Callers under locks take `now` once the rows are locked,
+   * so `ts` does not go backwards as `seq` goes up.
    */
   private async record(
     em: Tx,
-    locked: RequestHeader[],
+    read: RequestHeader[],
     drafts: EventDraft[],
     now: Date,
     /** Read by the caller already (readTouched), or read here. */
@@ -373,16 +350,16 @@ export class RequestStore {
   ): Promise<{ recorded: RecordedMessage[]; after: Map<string, RequestHeader> }> {
     const after = new Map<string, RequestHeader>();
     if (drafts.length === 0) return { recorded: [], after };
-    slices ??= (await this.readTouched(em, locked, drafts)).slices;
+    slices ??= (await this.readTouched(em, { locked: read }, drafts)).slices;
     const ts = now.toISOString();
     const recorded: RecordedMessage[] = [];
     const events = new EventColumns();
-    const lockedById = new Map(locked.map((r) => [r.requestId, r]));
+    const readById = new Map(read.map((r) => [r.requestId, r]));
 
     for (const draft of drafts) {
       const slice = slices.get(draft.requestId);
-      const header = lockedById.get(draft.requestId);
-      if (!slice || !header) throw new Error(`request ${draft.requestId} is not locked by this transaction`);
+      const header = readById.get(draft.requestId);
+      if (!slice || !header) throw new Error(`request ${draft.requestId} was not read for this write`);
       const current = after.get(draft.requestId) ?? { ...header, updatedAt: now };
       after.set(draft.requestId, current);
       const seq = ++current.lastSeq;
@@ -393,8 +370,7 @@ export class RequestStore {
       recorded.push(message);
       events.add(draft, seq, payload);
     }
-    const readSeqs = new Map(locked.map((r) => [r.requestId, r.lastSeq]));
-    await em.query(WRITE_STATEMENT, [...events.params(), now, ...sliceParams(after, slices, readSeqs)]);
+    await em.query(WRITE_STATEMENT, [...events.params(), now, ...sliceParams(after, slices, readById)]);
     return { recorded, after };
   }
 }
@@ -529,7 +505,7 @@ class EventColumns {
 }
 
 /** $8..$27 of WRITE_STATEMENT: the slices' rows and the requests' new headers, with the last_seq each was read at. */
-function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, ProjectionSlice>, readSeqs: Map<string, number>): unknown[] {
+function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, ProjectionSlice>, read: Map<string, RequestHeader>): unknown[] {
   const a = { r: [] as string[], agent: [] as string[], pos: [] as number[], doc: [] as string[] };
   const s = { r: [] as string[], agent: [] as string[], step: [] as number[], pos: [] as number[], doc: [] as string[] };
   const q = { r: [] as string[], id: [] as string[], pos: [] as number[], pending: [] as boolean[], doc: [] as string[] };
@@ -547,7 +523,7 @@ function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, Proj
     }
     r.id.push(requestId);
     r.lastSeq.push(header.lastSeq);
-    r.readSeq.push(readSeqs.get(requestId)!);
+    r.readSeq.push(read.get(requestId)!.lastSeq);
     r.status.push(changes.status);
     r.result.push('result' in changes ? JSON.stringify(changes.result) : null);
     r.error.push('error' in changes ? JSON.stringify(changes.error) : null);

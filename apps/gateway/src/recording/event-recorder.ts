@@ -3,11 +3,11 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { DEAD_LETTER_REASON_HEADER, Exchanges, mapAgentEvent, Queues, UnusableEventError, type EventDraft, type RecordedMessage } from '@app/contracts';
 import { BrokerConsumer, BrokerPublisher, INGEST_QUEUE_OPTIONS, settle } from '@app/messaging';
-import { RequestStore, type BatchResult } from '@app/persistence';
+import { mergeBatchResults, RequestStore, type BatchResult } from '@app/persistence';
 import { GatewayMetrics } from '../metrics';
 import { RecordedEventsPublisher } from './recorded-events.publisher';
 
-/** Largest batch written in one transaction. */
+/** Largest batch taken from the queue at once (the store writes it in one statement per group of requests). */
 const MAX_BATCH = 500;
 /** Unacked deliveries in flight: enough to keep a full batch waiting while one is written. */
 const PREFETCH = 2000;
@@ -38,7 +38,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Takes agent events from the ingest queue and records them: validate,
- * de-duplicate, number, write a batch in one transaction, hand the recorded
+ * de-duplicate, number, write a batch (RequestStore.recordBatch), hand the recorded
  * events to this instance's watchers, publish them to the fan-out, then ack.
  * Batches are group-committed: a flush starts as soon as no more input is
  * waiting, and whatever arrives during a flush forms the next batch. The
@@ -179,21 +179,17 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
     } catch (error) {
       await this.store.ping(); // throws while the database is away: retry the whole batch later
       this.logger.warn(`batch refused (${(error as Error).message}); isolating the offending events`);
-      const merged: BatchResult = { recorded: [], duplicates: [], unknownRequestIds: new Set<string>(), afterEnd: [] };
+      const results: BatchResult[] = [];
       for (const u of [...usable]) {
         try {
-          const one = await this.store.recordBatch([u.draft]);
-          merged.recorded.push(...one.recorded);
-          merged.duplicates.push(...one.duplicates);
-          merged.afterEnd.push(...one.afterEnd);
-          one.unknownRequestIds.forEach((id) => merged.unknownRequestIds.add(id));
+          results.push(await this.store.recordBatch([u.draft]));
         } catch (single) {
           await this.store.ping(); // the database went away meanwhile: retry the whole batch, lose nothing
           usable.splice(usable.indexOf(u), 1);
           unusable.push({ ...u, reason: `database refused the event: ${(single as Error).message}`, requestId: u.draft.requestId });
         }
       }
-      return merged;
+      return mergeBatchResults(results);
     }
   }
 
