@@ -48,6 +48,7 @@ export class FeedbackCommand extends RequestCommand {
 
   @IsString()
   @Length(1, MAX_ID_CHARS)
+  @NoNulCharacters()
   questionId!: string;
 
   @IsString()
