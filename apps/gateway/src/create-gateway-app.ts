@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { setUpOpenApi } from './admin';
+import { HttpErrorFilter, setUpOpenApi } from './admin';
 import { GatewayModule } from './gateway.module';
 import { ConfiguredIoAdapter } from './socket';
 
@@ -10,6 +10,7 @@ export async function createGatewayApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
+  app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
   setUpOpenApi(app);
   return app;

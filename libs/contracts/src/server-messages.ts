@@ -250,6 +250,10 @@ export class StateMessage {
   /** More than the replay limit were missed: `events` holds the last ones only. */
   @ApiPropertyOptional({ enum: [true] })
   truncated?: true;
+
+  /** Values left out so that the snapshot fits what a socket may have queued (paths into the full snapshot); the event log keeps them. */
+  @ApiPropertyOptional({ type: [String], description: 'values left out so that the snapshot fits a socket (paths into the full snapshot, e.g. `steps[3].result`)' })
+  omitted?: string[];
 }
 
 /** The `error` sent when a handshake asks to watch someone else's request: not recorded, no `seq`. */

@@ -1,2 +1,3 @@
 export { AdminModule } from './admin.module';
 export { setUpOpenApi } from './openapi';
+export { HttpErrorFilter } from './http-error.filter';

@@ -40,6 +40,7 @@ import { toAckFailure } from './ack';
 import { CommandRateLimiter } from './command-rate-limiter';
 import { SendQueueMeter } from './send-queue-meter';
 import { ConnectionQuota } from './connection-quota';
+import { fitState } from './state-budget';
 
 interface SocketData {
   principal: Principal;
@@ -238,9 +239,12 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     this.beginWatching(socket, requestId);
     try {
       // Owner and snapshot come from one read of the row: nothing can be created in between.
-      const state = await this.store.getState(requestId, lastSeq, this.config.REPLAY_LIMIT, (owner) => {
+      // Half of what a socket may have queued: the live messages that waited behind the snapshot get the rest.
+      const stateMaxBytes = Math.floor(this.config.SLOW_CLIENT_MAX_BYTES / 2);
+      const authorize = (owner: string) => {
         if (!mayAccess(principal, owner)) throw forbidden();
-      });
+      };
+      const state = fitState(await this.store.getState(requestId, lastSeq, this.config.REPLAY_LIMIT, authorize, stateMaxBytes), stateMaxBytes);
       this.delivery.completeSync(socket, requestId, state.seq, {
         beforeFlush: () => socket.emit('state', state),
         mayAccess: (owner) => mayAccess(principal, owner),
