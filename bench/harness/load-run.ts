@@ -29,6 +29,8 @@ export interface LoadSpec {
   earlyLate?: boolean;
   /** Scenario (f): rejoins timed while this load runs (product only). */
   probe?: { requests: number; missed: number; pauseMs: number };
+  /** Called as the events start to flow (the soak starts its sampler then). */
+  onGo?: () => Promise<void> | void;
 }
 
 /** A generator process's own CPU over the run: at ~90 % of a core it, not the server, may be what limits the figures. */
@@ -161,6 +163,7 @@ async function measureWindow(
   watchers.forEach((w) => w.send({ kind: 'go' }));
   publishers.forEach((p) => p.send({ kind: 'go' }));
   prober?.send({ kind: 'go' });
+  await spec.onGo?.();
   await sleep(WARMUP_S * 1000);
   const meters = { server: server.cpuMeter(), broker: new NamedCpuMeter('beam.smp'), postgres: new NamedCpuMeter('postgres') };
   let serverRssMaxBytes = server.rssBytes();
