@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { DEAD_LETTER_REASON_HEADER, jsonByteLength, MAX_PAYLOAD_DEPTH } from '@app/contracts';
 import { adminToken, eventually } from '../support/admin-http';
@@ -242,6 +243,21 @@ describe('hostile input: the findings of the seeded run stay fixed', () => {
       const encoding = await call(`/admin/requests/${newRequestId()}/cancel`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'content-encoding': 'zstd-nope' } });
       expect(encoding.status).toBe(415);
       expectContractBody(encoding, 'VALIDATION_FAILED');
+    });
+
+    it("requests Node's parser refuses: 431 and 400 with the contract shape", async () => {
+      const long = await call(`/admin/requests?owner=${'x'.repeat(20_000)}`);
+      expect(long.status).toBe(431);
+      expectContractBody(long, 'VALIDATION_FAILED');
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(url).port), '127.0.0.1', () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ code: 'VALIDATION_FAILED', message: 'malformed HTTP request' });
     });
 
     it('without a token and with a bad query, still the contract shape', async () => {

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { HttpErrorFilter, setUpOpenApi } from './admin';
+import { answerClientErrorsWithContractBodies, HttpErrorFilter, setUpOpenApi } from './admin';
 import { GatewayModule } from './gateway.module';
 import { ConfiguredIoAdapter } from './socket';
 
@@ -11,6 +11,7 @@ export async function createGatewayApp(): Promise<NestExpressApplication> {
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
   app.useGlobalFilters(new HttpErrorFilter());
+  answerClientErrorsWithContractBodies(app.getHttpServer());
   app.enableShutdownHooks();
   setUpOpenApi(app);
   return app;
