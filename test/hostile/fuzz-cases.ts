@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { MAX_PAYLOAD_DEPTH } from '@app/contracts';
-import { deepJson } from './raw-packets';
+import { deepJson, deepObject } from './raw-packets';
 
 /**
  * Generators of hostile input for the fuzz tests (issue 15), each case
@@ -170,14 +170,6 @@ export function commandCases(command: string): fc.Arbitrary<CommandCase> {
     { weight: 2, arbitrary: base.map((b): CommandCase => ({ kind: 'valid', expect: 'ANY', via: 'client', payload: b })) },
   ];
   return fc.oneof(...kinds);
-}
-
-/** `{ a: { a: … } }`, `depth` levels, built without recursion. */
-export function deepObject(depth: number): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
-  let level = root;
-  for (let i = 1; i < depth; i++) level = (level.a = {}) as Record<string, unknown>;
-  return root;
 }
 
 // ---- handshake ----

@@ -12,7 +12,7 @@ class Sample {
 }
 
 /** `{ a: { a: … } }`, `depth` levels, built without recursion. */
-export function nested(depth: number): Record<string, unknown> {
+function nested(depth: number): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   let level = root;
   for (let i = 1; i < depth; i++) level = (level.a = {}) as Record<string, unknown>;
