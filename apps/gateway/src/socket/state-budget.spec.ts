@@ -43,6 +43,13 @@ describe('fitState (a state fits what a socket may have queued)', () => {
     expect(fitted.result).toBe('r'.repeat(100));
   });
 
+  it("a step's output left out marks the step outputTruncated", () => {
+    const step = { agent: 'a', step: 1, status: 'running', output: 'o'.repeat(5000) } as StateMessage['steps'][number];
+    const fitted = fitState(state({ steps: [step] }), 1000);
+    expect(fitted.steps).toEqual([{ agent: 'a', step: 1, status: 'running', outputTruncated: true }]);
+    expect(fitted.omitted).toEqual(['steps[0].output']);
+  });
+
   it('at last keeps only the newest steps', () => {
     const steps = Array.from({ length: 1000 }, (_, i) => ({ agent: 'agent', step: i + 1, status: 'completed' as const }));
     const fitted = fitState(state({ steps }), 10_000);

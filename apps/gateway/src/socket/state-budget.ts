@@ -1,7 +1,7 @@
 import { jsonByteLength, type StateMessage } from '@app/contracts';
 
 /** Keys of a step summary that say what the step is; every other key is agent-supplied content that may be left out. */
-const STEP_IDENTITY = new Set(['agent', 'step', 'stepId', 'status']);
+const STEP_IDENTITY = new Set(['agent', 'step', 'stepId', 'status', 'outputTruncated']);
 
 interface Omittable {
   path: string;
@@ -13,7 +13,13 @@ interface Omittable {
 function omittableValues(state: StateMessage): Omittable[] {
   const values: Omittable[] = [];
   const add = (holder: Record<string, unknown>, key: string, path: string) => {
-    if (holder[key] !== undefined) values.push({ path, bytes: jsonByteLength(holder[key]), drop: () => delete holder[key] });
+    if (holder[key] === undefined) return;
+    // A step's streamed text left out is an incomplete text: say so the way PROTOCOL.md §1 does.
+    const drop = () => {
+      delete holder[key];
+      if (key === 'output') holder.outputTruncated = true;
+    };
+    values.push({ path, bytes: jsonByteLength(holder[key]), drop });
   };
   state.agents.forEach((agent, i) => add(agent as unknown as Record<string, unknown>, 'data', `agents[${i}].data`));
   state.steps.forEach((step, i) => {
