@@ -107,10 +107,15 @@ class GatewaySampler {
   private lastDelivered = 0;
   private lastAt = 0;
 
-  constructor(private readonly url: string, private readonly intervalS: number) {}
+  constructor(
+    private readonly url: string,
+    private readonly intervalS: number,
+    private readonly setupStartedAt: number,
+  ) {}
 
   async begin(): Promise<void> {
     this.startedAt = wallNow();
+    console.log(`  events flowing (setup took ${((this.startedAt - this.setupStartedAt) / 1000).toFixed(0)} s)`);
     const metrics = await readMetrics(this.url); // also resets the event-loop window
     this.lastDelivered = metrics.get('agent_stream_events_delivered_total') ?? 0;
     this.lastAt = this.startedAt;
@@ -221,7 +226,8 @@ async function main(): Promise<void> {
     [],
   );
   await gateway.start();
-  const sampler = new GatewaySampler(gateway.endpoint().url, options.intervalS);
+  const setupStartedAt = wallNow();
+  const sampler = new GatewaySampler(gateway.endpoint().url, options.intervalS, setupStartedAt);
   const load = runLoad(gateway, {
     requests,
     watchersPerRequest: options.watchersPerRequest,
@@ -230,6 +236,8 @@ async function main(): Promise<void> {
     steps: 20,
     watcherProcesses: Math.max(1, Math.ceil(options.sockets / 2500)),
     graceMs: 15_000,
+    // 10,000 handshakes (each reads a `state`) on a shared 2-core box took over 3 minutes.
+    setupTimeoutMs: 15 * 60_000,
     onGo: () => sampler.begin(),
   });
   let result: LoadResult;

@@ -29,6 +29,8 @@ export interface LoadSpec {
   earlyLate?: boolean;
   /** Scenario (f): rejoins timed while this load runs (product only). */
   probe?: { requests: number; missed: number; pauseMs: number };
+  /** How long creating the requests and connecting the watchers may take (default 3 minutes). */
+  setupTimeoutMs?: number;
   /** Called as the events start to flow (the soak starts its sampler then). */
   onGo?: () => Promise<void> | void;
 }
@@ -131,9 +133,10 @@ export async function runLoad(server: ServerUnderTest, spec: LoadSpec): Promise<
       publisher.send({ kind: 'plan', plan: { amqpUrl: target.amqpUrl, requestIds: part, eventsPerRequest, rate, steps: spec.steps } });
       return publisher;
     });
-    await Promise.all(watchers.map((w) => w.next('created', SETUP_TIMEOUT_MS)));
+    const setupTimeoutMs = spec.setupTimeoutMs ?? SETUP_TIMEOUT_MS;
+    await Promise.all(watchers.map((w) => w.next('created', setupTimeoutMs)));
     watchers.forEach((w) => w.send({ kind: 'connect' }));
-    await Promise.all([...watchers.map((w) => w.next('ready', SETUP_TIMEOUT_MS)), ...publishers.map((p) => p.next('ready', SETUP_TIMEOUT_MS))]);
+    await Promise.all([...watchers.map((w) => w.next('ready', setupTimeoutMs)), ...publishers.map((p) => p.next('ready', setupTimeoutMs))]);
     return await measureWindow(server, spec, plan, { watchers, publishers, prober });
   } finally {
     await processes.stop();

@@ -29,6 +29,8 @@ const COMMANDS = ['start', 'cancel', 'feedback', 'rejoin', 'leave'];
 const ACK_TIMEOUT_MS = 20_000;
 const IN_FLIGHT = 16;
 const MAX_EVENT_BYTES = 256 * 1024;
+/** About 10 s each on a quiet machine; a shared, loaded one may take many times that. */
+const SLOW_TEST_MS = 240_000;
 
 const sample = <T>(arbitrary: fc.Arbitrary<T>, numRuns: number, offset: number): T[] => fc.sample(arbitrary, { seed: SEED + offset, numRuns });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -98,7 +100,7 @@ describe(`fuzz (seed ${SEED}): hostile input never breaks the contract`, () => {
       void broker.publishAgentEvent('executor.step.progress', controlProgress({ tick: controlPublished }));
     }, 100);
     heapBefore = heapAfterGc();
-  });
+  }, SLOW_TEST_MS);
 
   afterAll(async () => {
     clearInterval(controlTimer);
@@ -123,7 +125,7 @@ describe(`fuzz (seed ${SEED}): hostile input never breaks the contract`, () => {
       if (outcome !== 'unauthorized') problems.push(`${describeValue(token)} → ${outcome}`);
     });
     expect(problems).toEqual([]);
-  });
+  }, SLOW_TEST_MS);
 
   it('handshake: a query requestId that is not an id gets an error message without seq, and the connection stays', async () => {
     const problems: string[] = [];
@@ -136,7 +138,7 @@ describe(`fuzz (seed ${SEED}): hostile input never breaks the contract`, () => {
       client.close();
     });
     expect(problems).toEqual([]);
-  });
+  }, SLOW_TEST_MS);
 
   it.each(COMMANDS)(`socket command %s: ${RUNS_PER_COMMAND} generated payloads, each answered by the contract and none dropping the socket`, async (command) => {
     const cases = sample(commandCases(command), RUNS_PER_COMMAND, 10 + COMMANDS.indexOf(command));
@@ -168,7 +170,7 @@ describe(`fuzz (seed ${SEED}): hostile input never breaks the contract`, () => {
     expect(client.socket.connected).toBe(true);
     expect(await client.ack('leave', { requestId: 'after-the-fuzz' })).toEqual({ ok: true });
     client.close();
-  });
+  }, SLOW_TEST_MS);
 
   it('broker: every hostile body is dead-lettered exactly once, odd but valid ones are recorded, the stream goes on', async () => {
     const body = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -291,7 +293,7 @@ describe(`fuzz (seed ${SEED}): hostile input never breaks the contract`, () => {
       }
     });
     expect(problems.slice(0, 20)).toEqual([]);
-  });
+  }, SLOW_TEST_MS);
 
   it('the control watcher was never disturbed: connected, every seq once and in order', async () => {
     clearInterval(controlTimer);
