@@ -98,7 +98,7 @@ export function toHttpError(error: unknown, url = ''): { status: HttpStatus; bod
     }
     if (framework && framework.status < 500) return { status: framework.status, body: { code: errorCodeOfStatus(framework.status), message: framework.message } };
     if (error instanceof HttpException && error.getStatus() === HttpStatus.SERVICE_UNAVAILABLE) {
-      return { status: HttpStatus.SERVICE_UNAVAILABLE, body: { code: ErrorCode.UNAVAILABLE, message: readinessMessage(error) ?? 'service unavailable' } };
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, body: { code: ErrorCode.UNAVAILABLE, message: readinessMessage(error) ?? framework?.message ?? 'service unavailable' } };
     }
   }
   const { error: body } = toAckFailure(error);
