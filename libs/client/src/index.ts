@@ -3,3 +3,16 @@ export type { ClientOptions, ConnectionStatus, TokenSource } from './client-opti
 export { ClientCommandError, ErrorCode } from './client-error';
 export type { RetryPolicy } from './command-retry';
 export type { EventListener, RequestSnapshot } from './request-tracker';
+// The wire shapes an application meets through the client, so it need not import the contracts itself.
+export type {
+  AgentSummary,
+  ErrorBody,
+  FieldError,
+  PendingQuestion,
+  QuestionMessage,
+  RecordedMessage,
+  RecordedType,
+  StateMessage,
+  StepSummary,
+} from '@app/contracts/wire';
+export type { RequestStatus, StepStatus } from '@app/contracts/request-status';
