@@ -171,6 +171,48 @@ describe('the client SDK against the real gateway', () => {
     expect(watch.state.status).toBe('unknown');
   });
 
+  it('a refused string token (nothing to refresh) fails commands at once as UNAUTHORIZED, those sent before the refusal too', async () => {
+    // The default retry policy: before, each command waited out 6 acknowledgement timeouts (~68 s) and failed as UNAVAILABLE.
+    const sdk = createClient({ url: running.url, token: 'not-a-jwt' });
+    clients.push(sdk);
+    const early = sdk.start({ userQuery: 'sent while connecting' }).catch((e) => e);
+    await untilStatus(sdk, 'offline');
+    expect(sdk.connectionError).toBe('unauthorized');
+    expect(await early).toMatchObject({ name: 'ClientCommandError', code: 'UNAUTHORIZED' });
+    const late = await sdk.start({ userQuery: 'sent after the refusal' }).catch((e) => e);
+    expect(late).toBeInstanceOf(ClientCommandError);
+    expect(late).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringContaining('refused the token') });
+    await expect(sdk.cancel(newRequestId())).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('a token function: commands fail as UNAUTHORIZED once a fresh token is refused too, and go through once a token is taken', async () => {
+    const user = newUser();
+    let tokenCalls = 0;
+    let accepted: string | undefined;
+    const sdk = createClient({
+      url: running.url,
+      token: async () => (tokenCalls++, accepted ?? 'not-a-jwt'),
+      retry: { baseDelayMs: 50, maxDelayMs: 200 },
+    });
+    clients.push(sdk);
+    const refused = await sdk.start({ userQuery: 'refused' }).catch((e) => e);
+    expect(refused).toMatchObject({ name: 'ClientCommandError', code: 'UNAUTHORIZED' });
+    expect(tokenCalls).toBeGreaterThanOrEqual(2); // the first token, then a fresh one: both refused
+    // The client keeps trying new tokens in the background: once one is taken, commands work again.
+    accepted = mintToken(user);
+    await untilStatus(sdk, 'live');
+    await expect(sdk.start({ userQuery: 'accepted', context: demoContext({ steps: 1 }) })).resolves.toMatchObject({ status: 'queued' });
+  });
+
+  it('a single refusal of a token function is not final: a command waits for the fresh token', async () => {
+    const user = newUser();
+    const tokens = ['not-a-jwt', mintToken(user)];
+    const sdk = createClient({ url: running.url, token: async () => tokens.shift() ?? mintToken(user), retry: { baseDelayMs: 50 } });
+    clients.push(sdk);
+    await expect(sdk.start({ userQuery: 'after one refusal', context: demoContext({ steps: 1 }) })).resolves.toMatchObject({ status: 'queued' });
+    expect(tokens).toEqual([]);
+  });
+
   it('offline when the gateway cannot be reached, and after close()', async () => {
     const unreachable = createClient({ url: 'http://127.0.0.1:9', token: 'x', socket: { reconnectionDelay: 100 } });
     clients.push(unreachable);
