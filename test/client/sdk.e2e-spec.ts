@@ -1,3 +1,5 @@
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createClient, ClientCommandError, type AgentStreamClient, type ConnectionStatus, type RequestWatch } from '@app/client';
 import type { RecordedMessage } from '@app/contracts';
 import { StreamGateway } from '../../apps/gateway/src/socket';
@@ -224,6 +226,57 @@ describe('the client SDK against the real gateway', () => {
     sdk.close();
     expect(sdk.status).toBe('offline');
     await expect(sdk.start({ userQuery: 'after close' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  describe('transports: WebSocket first, so no load balancer needs sticky sessions; polling only as a fallback', () => {
+    it('the first connection is a WebSocket upgrade, without a polling handshake before it', async () => {
+      const server = running.gateway!.getHttpServer() as Server;
+      const probe = newRequestId('probe');
+      const seen: string[] = [];
+      // Only this client's requests: it sends `probe` in every handshake's query string.
+      const record = (kind: string) => (req: IncomingMessage) => {
+        const query = new URL(req.url ?? '/', 'http://gateway').searchParams;
+        if (query.get('probe') === probe) seen.push(`${kind} ${query.get('transport')}`);
+      };
+      const [onRequest, onUpgrade] = [record('request'), record('upgrade')];
+      server.prependListener('request', onRequest);
+      server.prependListener('upgrade', onUpgrade);
+      try {
+        const sdk = createClient({ url: running.url, token: mintToken(newUser()), socket: { query: { probe } } });
+        clients.push(sdk);
+        sdk.watch(newRequestId());
+        await untilStatus(sdk, 'live');
+        expect(sdk.socket.io.engine.transport.name).toBe('websocket');
+        expect(seen).toEqual(['upgrade websocket']);
+      } finally {
+        server.off('request', onRequest);
+        server.off('upgrade', onUpgrade);
+      }
+    });
+
+    it('where WebSocket upgrades are refused (a proxy that does not pass them), it falls back to polling and works', async () => {
+      const gateway = new URL(running.url);
+      const proxy = createServer((req, res) => {
+        const upstream = request({ host: gateway.hostname, port: gateway.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(res);
+        });
+        upstream.on('error', () => res.destroy());
+        req.pipe(upstream);
+      });
+      proxy.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n'));
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      try {
+        const sdk = createClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token: mintToken(newUser()) });
+        clients.push(sdk);
+        await expect(sdk.start({ userQuery: 'through a proxy without upgrades', context: demoContext({ steps: 1 }) })).resolves.toMatchObject({ status: 'queued' });
+        expect(sdk.socket.io.engine.transport.name).toBe('polling');
+        sdk.close();
+      } finally {
+        proxy.closeAllConnections();
+        await new Promise((resolve) => proxy.close(resolve));
+      }
+    });
   });
 
   it('a new client (a reload) watching a finished request gets the same picture', async () => {

@@ -72,6 +72,11 @@ function newRequestId(): string {
 export function createClient(options: ClientOptions): AgentStreamClient {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const socket: StreamSocket = io(options.url, {
+    // WebSocket first: one upgrade request, then one connection held by one gateway instance, so any
+    // load balancer works without sticky sessions. Polling only where a WebSocket cannot open (a proxy
+    // that refuses upgrades); with more than one instance, that fallback needs sticky sessions.
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
     ...options.socket,
     autoConnect: false,
     // Called before every connection attempt: a token function refreshes expiring tokens.
