@@ -267,11 +267,18 @@ describe('the client SDK against the real gateway', () => {
       proxy.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n'));
       await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
       try {
-        const sdk = createClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token: mintToken(newUser()) });
+        const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+        const sdk = createClient({ url, token: mintToken(newUser()) });
         clients.push(sdk);
         await expect(sdk.start({ userQuery: 'through a proxy without upgrades', context: demoContext({ steps: 1 }) })).resolves.toMatchObject({ status: 'queued' });
         expect(sdk.socket.io.engine.transport.name).toBe('polling');
         sdk.close();
+        // With the fallback turned off, the same proxy is a wall.
+        const websocketOnly = createClient({ url, token: mintToken(newUser()), socket: { transports: ['websocket'] } });
+        clients.push(websocketOnly);
+        await untilStatus(websocketOnly, 'offline');
+        expect(websocketOnly.connectionError).toBe('websocket error');
+        websocketOnly.close();
       } finally {
         proxy.closeAllConnections();
         await new Promise((resolve) => proxy.close(resolve));
