@@ -182,9 +182,9 @@ export function createClient(options: ClientOptions): AgentStreamClient {
       updateStatus();
     };
     command<RejoinAck>('rejoin', { requestId, lastSeq: watch.tracker.seq }).then(done, (error: ClientCommandError) => {
-      // Still unavailable after the retries: keep trying while connected (a reconnect rejoins anyway).
       // The token was refused meanwhile: the next connect rejoins, nothing is wrong with the watch.
       if (error.code === ClientErrorCode.UNAUTHORIZED) return done();
+      // Still unavailable after the retries: keep trying while connected (a reconnect rejoins anyway).
       if (error.code === ErrorCode.UNAVAILABLE && socket.connected && watches.get(requestId) === watch) {
         const wasCatchingUp = catchingUp.has(requestId);
         setTimeout(() => {
