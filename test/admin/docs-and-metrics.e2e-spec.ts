@@ -13,6 +13,7 @@ const METRICS: Array<[string, 'gauge' | 'counter' | 'histogram', string[]]> = [
   ['agent_stream_record_batch_size', 'histogram', []],
   ['agent_stream_record_duration_seconds', 'histogram', []],
   ['agent_stream_delivery_latency_seconds', 'histogram', []],
+  ['agent_stream_requests_finished_total', 'counter', ['status']],
 ];
 
 /** Sum of every sample of `name` whose labels include `labels`. */
@@ -119,6 +120,7 @@ describe('operator HTTP: OpenAPI and metrics', () => {
       expect(delta('agent_stream_events_delivered_total')).toBe(recorded.length); // one socket watched: each message once
       expect(delta('agent_stream_commands_total', { command: 'start', result: 'ok' })).toBe(1);
       expect(delta('agent_stream_commands_total', { command: 'rejoin', result: 'VALIDATION_FAILED' })).toBe(1);
+      expect(delta('agent_stream_requests_finished_total', { status: 'completed' })).toBe(1);
       expect(delta('agent_stream_record_batch_size_count')).toBeGreaterThan(0);
       expect(delta('agent_stream_record_duration_seconds_count')).toBeGreaterThan(0);
       expect(delta('agent_stream_delivery_latency_seconds_count')).toBeGreaterThan(0);
