@@ -177,6 +177,9 @@ export class StepSummary {
   @ApiPropertyOptional()
   stepId?: string;
 
+  @ApiPropertyOptional({ description: "What the agent says the step is: `data.title` of its progress, else the title its agent's plan gives it (`agent.completed` `data.plan`)" })
+  title?: string;
+
   @ApiProperty({ enum: STEP_STATUSES })
   status!: StepStatus;
 
