@@ -2,7 +2,7 @@ import { TestBroker } from '../support/broker';
 import { connectAs, demoContext, newRequestId, newUser, withGatewayAndAgents } from '../support/gateway-harness';
 import { eventually, http } from '../support/admin-http';
 
-/** PROTOCOL.md §3 metric names, kinds and labels. */
+/** docs/protocol.md §3 metric names, kinds and labels. */
 const METRICS: Array<[string, 'gauge' | 'counter' | 'histogram', string[]]> = [
   ['agent_stream_connected_sockets', 'gauge', []],
   ['agent_stream_watched_requests', 'gauge', []],
@@ -84,7 +84,7 @@ describe('operator HTTP: OpenAPI and metrics', () => {
   });
 
   describe('/metrics', () => {
-    it('exposes the metric names of PROTOCOL.md §3 with their kinds, plus the process defaults', async () => {
+    it('exposes the metric names of docs/protocol.md §3 with their kinds, plus the process defaults', async () => {
       const { status, body, headers } = await http(product.url, '/metrics', { token: null });
       expect(status).toBe(200);
       expect(headers.get('content-type')).toContain('text/plain');

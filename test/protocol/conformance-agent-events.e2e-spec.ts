@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §2 `agent.events`: this test plays the agent itself (no demo
+ * docs/protocol.md §2 `agent.events`: this test plays the agent itself (no demo
  * agents run here) and checks the mapping to §1 messages, de-duplication and
  * the dead-letter queue; plus the `agent.commands` a request produces.
  */

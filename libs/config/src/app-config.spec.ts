@@ -11,7 +11,7 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-describe('loadConfig (PROTOCOL.md §5)', () => {
+describe('loadConfig (docs/protocol.md §5)', () => {
   describe('defaults', () => {
     const config = loadConfig({});
 
@@ -276,7 +276,7 @@ describe('CORS_ORIGINS entries must be origins (scheme://host[:port])', () => {
   });
 });
 
-describe('loadConfig: retention and presence (PROTOCOL.md §5 RETENTION_DAYS)', () => {
+describe('loadConfig: retention and presence (docs/protocol.md §5 RETENTION_DAYS)', () => {
   it('keeps finished requests 30 days by default; presence reports every 2 s and forgets a gateway after 15 s', () => {
     const config = loadConfig({});
     expect(config.RETENTION_DAYS).toBe(30);

@@ -14,7 +14,7 @@ const toInt = ({ value }: { value: unknown }) => {
 };
 
 /**
- * Every setting the processes read (PROTOCOL.md §5 plus tuning knobs).
+ * Every setting the processes read (docs/protocol.md §5 plus tuning knobs).
  * Validated once at start-up; a bad value stops the process naming it.
  */
 export class AppConfig {

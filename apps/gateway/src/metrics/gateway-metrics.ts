@@ -5,7 +5,7 @@ import type { RecordedMessage } from '@app/contracts';
 import { SocketCensus } from '../presence';
 
 /**
- * This instance's figures (PROTOCOL.md §3 `/metrics`). Each app has its own
+ * This instance's figures (docs/protocol.md §3 `/metrics`). Each app has its own
  * registry, so two gateways in one process (tests) do not share counters.
  * Labels are bounded sets (types, commands, error codes): never an id.
  */

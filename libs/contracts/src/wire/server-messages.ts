@@ -112,7 +112,7 @@ export interface StepSummary {
 /** A question an agent waits on: the `question` message's fields. */
 export type PendingQuestion = QuestionFields;
 
-/** What the log folds into (PROTOCOL.md §1 `state`, without the envelope). */
+/** What the log folds into (docs/protocol.md §1 `state`, without the envelope). */
 export interface RequestProjection {
   status: RequestStatus;
   agents: AgentSummary[];
