@@ -94,6 +94,39 @@ describe('helper commands beside a running gateway', () => {
   }, 60_000);
 });
 
+describe('npm start', () => {
+  it('runs the gateway and a worker with its health and metrics on, and prints both addresses', async () => {
+    const { server: a, port: gatewayPort } = await occupiedPort();
+    const { server: b, port: workerPort } = await occupiedPort();
+    await Promise.all([a, b].map((s) => new Promise((resolve) => s.close(resolve))));
+    // Its own process group, so that stopping it stops the gateway and the worker it started.
+    const child = spawn('npm', ['run', '--silent', 'start'], {
+      cwd: dir,
+      env: { ...process.env, PORT: String(gatewayPort), AGENT_HTTP_PORT: String(workerPort), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!stdout.includes('Agent worker:') && Date.now() < deadline && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(stdout).toContain('Gateway and demo agents are running.');
+      expect(stdout).toContain(`Agent worker:         http://localhost:${workerPort}/health/ready   http://localhost:${workerPort}/metrics`);
+      let ready = 0;
+      for (const until = Date.now() + 20_000; ready !== 200 && Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 200))) {
+        ready = await fetch(`http://127.0.0.1:${workerPort}/health/ready`).then((r) => r.status, () => 0);
+      }
+      expect(ready).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text()).toContain('agent_stream_agent_runs_in_progress');
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+    }
+  }, 120_000);
+});
+
 describe('npm start on a busy port', () => {
   it('says which process holds PORT, exits non-zero and prints no "running" banner', async () => {
     const { server, port } = await occupiedPort();
