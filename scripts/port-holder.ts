@@ -60,13 +60,16 @@ export function findPortHolder(port: number): PortHolder | undefined {
   return undefined;
 }
 
-/** Resolves when `port` can be listened on (all interfaces, as the apps do); else rejects saying who holds it. */
-export function ensurePortFree(port: number, setting: string): Promise<void> {
+/**
+ * Resolves when `port` can be listened on (all interfaces, as the apps do); else rejects saying
+ * who holds it. `findHolder` is the /proc look-up (replaceable in tests).
+ */
+export function ensurePortFree(port: number, setting: string, findHolder: (port: number) => PortHolder | undefined = findPortHolder): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE') return reject(new Error(`${setting}=${port}: ${error.message}`));
-      const holder = findPortHolder(port);
+      const holder = findHolder(port);
       const who = holder
         ? `process ${holder.pid} (${holder.command}) is listening on it`
         : `a process this user cannot see is listening on it (see \`ss -ltnp 'sport = :${port}'\` or \`lsof -i :${port}\`)`;
