@@ -55,7 +55,7 @@ export interface AgentStreamClient {
   readonly socket: StreamSocket;
 }
 
-/** The `connect_error` message of a handshake whose token the gateway refused (PROTOCOL.md §1, Authentication). */
+/** The `connect_error` message of a handshake whose token the gateway refused (docs/protocol.md §1, Connecting). */
 const TOKEN_REFUSED = 'unauthorized';
 
 /** Random enough for a request id, in browsers served over plain http too (where `crypto.randomUUID` is missing). */
