@@ -4,7 +4,7 @@ import type { Expectation } from './fuzz-cases';
 const CODES = new Set<string>(Object.values(ErrorCode));
 const STACK_TRACE = /\n\s+at |\bat [\w.<>]+ \(|node_modules|\.ts:\d+/;
 
-/** What is wrong with an error body against PROTOCOL.md §1 (`{ code, message, details? }`, never INTERNAL, no stack trace); null when nothing. */
+/** What is wrong with an error body against docs/protocol.md §1 (`{ code, message, details? }`, never INTERNAL, no stack trace); null when nothing. */
 export function errorBodyProblem(error: unknown): string | null {
   if (error === null || typeof error !== 'object') return 'error is not an object';
   const { code, message, details, ...rest } = error as Record<string, unknown>;
@@ -30,7 +30,7 @@ const SUCCESS_FIELDS: Record<string, (ack: Record<string, unknown>) => boolean> 
   leave: (a) => Object.keys(a).length === 1,
 };
 
-/** What is wrong with a command's ack (PROTOCOL.md §1 "Client → server"); null when nothing. */
+/** What is wrong with a command's ack (docs/protocol.md §1 "Client → server"); null when nothing. */
 export function ackProblem(command: string, expected: Expectation, ack: unknown): string | null {
   if (ack === null || typeof ack !== 'object') return 'the ack is not an object';
   const reply = ack as Record<string, unknown>;
@@ -46,7 +46,7 @@ export function ackProblem(command: string, expected: Expectation, ack: unknown)
   return null;
 }
 
-/** The contract code an HTTP status carries (PROTOCOL.md §3 with §1's codes). */
+/** The contract code an HTTP status carries (docs/protocol.md §3 with §1's codes). */
 export function codeForStatus(status: number): string {
   if (status === 401 || status === 403) return 'FORBIDDEN';
   if (status === 404 || status === 405) return 'NOT_FOUND';

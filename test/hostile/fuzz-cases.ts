@@ -74,7 +74,7 @@ const textField = (max: number, noNul: boolean): fc.Arbitrary<unknown> =>
     ...(noNul ? [fc.string({ maxLength: 10 }).map((s) => `${s}\u0000`)] : []),
   );
 
-/** Each command's fields (PROTOCOL.md §1): what a valid value and an invalid one look like. */
+/** Each command's fields (docs/protocol.md §1): what a valid value and an invalid one look like. */
 export const COMMAND_FIELDS: Record<string, Record<string, FieldSpec>> = {
   start: {
     type: typeField('start'),

@@ -18,7 +18,7 @@ import { deepJson, sendRawEvent } from './raw-packets';
  * Seeded fuzzing of every way in (issue 15): ≥ 1,000 generated payloads per
  * socket command, bad tokens and query values at the handshake, hostile
  * broker bodies and hostile admin requests. Every answer is checked against
- * PROTOCOL.md §1–§3: never INTERNAL, never a missing ack, never a dropped
+ * docs/protocol.md §1–§3: never INTERNAL, never a missing ack, never a dropped
  * socket for a bad command, never a 5xx or a stack trace; a control watcher
  * keeps getting its stream, gap-free; the heap stays bounded.
  * `FUZZ_SEED=<n>` replays a run; `FUZZ_RUNS` changes the count per command.

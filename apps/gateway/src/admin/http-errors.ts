@@ -2,7 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { CommandError, ErrorCode, type ErrorBody, type FieldError } from '@app/contracts';
 import { toAckFailure } from '../socket';
 
-/** No valid bearer token: 401. The body keeps a code of the contract (PROTOCOL.md §1 has no "unauthenticated"). */
+/** No valid bearer token: 401. The body keeps a code of the contract (docs/protocol.md §1 has no "unauthenticated"). */
 export class MissingCredentialsError extends CommandError {
   constructor() {
     super(ErrorCode.FORBIDDEN, 'a valid bearer token is required (Authorization: Bearer <JWT with role admin>)');
@@ -33,7 +33,7 @@ export function httpStatusOf(code: ErrorCode): HttpStatus {
   }
 }
 
-/** The contract code of a framework's HTTP status (PROTOCOL.md §1 codes; §3 "bad query or path values → 400"). */
+/** The contract code of a framework's HTTP status (docs/protocol.md §1 codes; §3 "bad query or path values → 400"). */
 export function errorCodeOfStatus(status: number): ErrorCode {
   if (status === HttpStatus.UNAUTHORIZED || status === HttpStatus.FORBIDDEN) return ErrorCode.FORBIDDEN;
   if (status === HttpStatus.NOT_FOUND || status === HttpStatus.METHOD_NOT_ALLOWED) return ErrorCode.NOT_FOUND;

@@ -11,7 +11,7 @@ const reasonFor = (content: Buffer, maxBytes = 1024) => {
   throw new Error('expected the body to be refused');
 };
 
-describe('decodeAgentEventBody (PROTOCOL.md §2: unusable bodies)', () => {
+describe('decodeAgentEventBody (docs/protocol.md §2: unusable bodies)', () => {
   it('reads a UTF-8 JSON body', () => {
     expect(decodeAgentEventBody(Buffer.from('{"a":"é😀"}'), 1024)).toEqual({ a: 'é😀' });
   });

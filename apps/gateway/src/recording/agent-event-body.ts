@@ -4,7 +4,7 @@ import { findShapeProblem, UnusableEventError } from '@app/contracts';
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * An `agent.events` body as JSON (PROTOCOL.md §2), or UnusableEventError
+ * An `agent.events` body as JSON (docs/protocol.md §2), or UnusableEventError
  * saying why it cannot be: larger than MAX_EVENT_BYTES, not valid UTF-8
  * anywhere (strings included), not JSON, or nested deeper than a payload may
  * be (recording and delivery serialise it with recursive code).

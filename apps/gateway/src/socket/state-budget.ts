@@ -14,7 +14,7 @@ function omittableValues(state: StateMessage): Omittable[] {
   const values: Omittable[] = [];
   const add = (holder: Record<string, unknown>, key: string, path: string) => {
     if (holder[key] === undefined) return;
-    // A step's streamed text left out is an incomplete text: say so the way PROTOCOL.md §1 does.
+    // A step's streamed text left out is an incomplete text: say so the way docs/protocol.md §1 does.
     const drop = () => {
       delete holder[key];
       if (key === 'output') holder.outputTruncated = true;
