@@ -227,7 +227,7 @@ export class StateMessage implements wire.StateMessage {
   @ApiPropertyOptional({ enum: [true] })
   truncated?: true;
 
-  /** Values left out so that the snapshot fits what a socket may have queued (paths into the full snapshot); the event log keeps them. */
-  @ApiPropertyOptional({ type: [String], description: 'values left out so that the snapshot fits a socket (paths into the full snapshot, e.g. `steps[3].result`)' })
+  /** Values left out so that the snapshot stays within its bound (4 × SLOW_CLIENT_MAX_BYTES) (paths into the full snapshot); the event log keeps them. */
+  @ApiPropertyOptional({ type: [String], description: 'values left out so that the snapshot stays within its bound (paths into the full snapshot, e.g. `steps[3].result`)' })
   omitted?: string[];
 }

@@ -32,7 +32,7 @@ function omittableValues(state: StateMessage): Omittable[] {
 
 /**
  * A `state` that fits in `maxBytes` of JSON, so that no recorded history can
- * get a watcher dropped as a slow client (or a `rejoin` left without its ack).
+ * make a `state` unbounded (a watcher dropped, a `rejoin` left without its ack).
  * In this order, until it fits: the oldest replayed events are left out
  * (`truncated: true`: the snapshot stands for them); then the largest
  * agent-supplied values of the snapshot (agents' `data`, steps' results,

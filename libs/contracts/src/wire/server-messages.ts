@@ -145,7 +145,7 @@ export interface StateMessage {
   events?: RecordedMessage[];
   /** More than the replay limit were missed: `events` holds the last ones only. */
   truncated?: true;
-  /** Values left out so that the snapshot fits what a socket may have queued (paths into the full snapshot); the event log keeps them. */
+  /** Values left out so that the snapshot stays within its bound (4 × SLOW_CLIENT_MAX_BYTES) (paths into the full snapshot); the event log keeps them. */
   omitted?: string[];
 }
 
