@@ -9,3 +9,4 @@ export * from './agent-event-mapping';
 export * from './request-projection';
 export * from './request-snapshot';
 export * from './admin-api';
+export * from './admin-console';

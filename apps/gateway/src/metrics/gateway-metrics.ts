@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Server } from 'socket.io';
-import type { RecordedMessage } from '@app/contracts';
-import { SocketCensus } from '../presence';
+import type { DeadLetterReason, RecordedMessage } from '@app/contracts';
+import { InstanceGaugeSource, SocketCensus } from '../presence';
+
+/** Dead-letter reasons kept for the console's health view. */
+const RECENT_DEAD_LETTERS = 5;
+const OWN_METRIC_PREFIX = 'agent_stream_';
 
 /**
  * This instance's figures (PROTOCOL.md §3 `/metrics`). Each app has its own
@@ -10,8 +14,10 @@ import { SocketCensus } from '../presence';
  * Labels are bounded sets (types, commands, error codes): never an id.
  */
 @Injectable()
-export class GatewayMetrics {
+export class GatewayMetrics implements InstanceGaugeSource {
   readonly registry = new Registry();
+  /** The last few dead letters of this instance, newest first. */
+  readonly recentDeadLetters: DeadLetterReason[] = [];
 
   private readonly recorded = new Counter({
     name: 'agent_stream_events_recorded_total',
@@ -102,8 +108,21 @@ export class GatewayMetrics {
     for (const message of messages) this.recorded.inc({ type: message.type });
   }
 
-  deadLettered(): void {
+  deadLettered(reason: string, routingKey: string): void {
     this.deadLetters.inc();
+    this.recentDeadLetters.unshift({ at: new Date().toISOString(), reason, routingKey });
+    this.recentDeadLetters.length = Math.min(this.recentDeadLetters.length, RECENT_DEAD_LETTERS);
+  }
+
+  /** Our own gauges, whoever registered them here (labels summed), for the presence report. */
+  async readGauges(): Promise<Record<string, number>> {
+    const gauges: Record<string, number> = {};
+    for (const metric of this.registry.getMetricsAsArray()) {
+      if (!(metric instanceof Gauge) || !metric.name.startsWith(OWN_METRIC_PREFIX)) continue;
+      const { values } = await metric.get();
+      gauges[metric.name] = values.reduce((sum, v) => sum + v.value, 0);
+    }
+    return gauges;
   }
 
   /** A recorded message broadcast to its room on this instance: how long since it was recorded. */

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { PresenceModule } from '../presence';
+import { InstanceGaugeSource, PresenceModule } from '../presence';
 import { CommandMetricsInterceptor } from './command-metrics.interceptor';
 import { GatewayMetrics } from './gateway-metrics';
+import { HealthSampler } from './health-sampler';
 import { MetricsController } from './metrics.controller';
 
 /** `/metrics`, and the one GatewayMetrics the recorder, delivery and socket gateway report to. */
@@ -9,7 +10,7 @@ import { MetricsController } from './metrics.controller';
 @Module({
   imports: [PresenceModule],
   controllers: [MetricsController],
-  providers: [GatewayMetrics, CommandMetricsInterceptor],
-  exports: [GatewayMetrics, CommandMetricsInterceptor],
+  providers: [GatewayMetrics, CommandMetricsInterceptor, HealthSampler, { provide: InstanceGaugeSource, useExisting: GatewayMetrics }],
+  exports: [GatewayMetrics, CommandMetricsInterceptor, HealthSampler, InstanceGaugeSource],
 })
 export class MetricsModule {}

@@ -1,0 +1,36 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { AdminHealthSummary, AdminInstancesView } from '@app/contracts';
+import { AdminRoutes } from './admin-api.decorators';
+import { AdminCluster } from './admin-cluster.service';
+
+/** What the operator console's cluster and health views read (PROTOCOL.md §3). */
+@AdminRoutes()
+@Controller('admin')
+export class AdminClusterController {
+  constructor(private readonly cluster: AdminCluster) {}
+
+  @Get('instances')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Gateway instances and agent workers',
+    description:
+      'Every gateway heard from within PRESENCE_STALE_MS, with the gauges of its last presence report (sockets, watched requests, ingest shards held…), and how many agent workers consume the start queue.',
+  })
+  @ApiOkResponse({ type: AdminInstancesView })
+  instances(): Promise<AdminInstancesView> {
+    return this.cluster.instances();
+  }
+
+  @Get('health')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: "This instance's health at a glance",
+    description:
+      'From its own metrics: events recorded per second and delivery latency p99 over the last minute, dead letters (with the last reasons), webhook deliveries, and 5 s samples of the last 5 minutes for sparklines.',
+  })
+  @ApiOkResponse({ type: AdminHealthSummary })
+  health(): Promise<AdminHealthSummary> {
+    return this.cluster.healthSummary();
+  }
+}
