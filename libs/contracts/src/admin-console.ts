@@ -7,13 +7,6 @@ import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
  * `/console` reads): the cluster, this instance's health, the dead letters.
  */
 
-/** Gauges a gateway reports with its heartbeat, by metric name. Any other `agent_stream_*` gauge shows up beside them. */
-export const InstanceGaugeNames = {
-  connectedSockets: 'agent_stream_connected_sockets',
-  watchedRequests: 'agent_stream_watched_requests',
-  ingestShardsHeld: 'agent_stream_ingest_shards_held',
-} as const;
-
 export class GatewayInstanceView {
   @ApiProperty({ description: 'random per process start' })
   instanceId!: string;

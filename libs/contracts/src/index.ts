@@ -10,3 +10,4 @@ export * from './request-projection';
 export * from './request-snapshot';
 export * from './admin-api';
 export * from './admin-console';
+export * from './instance-gauges';

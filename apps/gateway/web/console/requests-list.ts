@@ -1,0 +1,130 @@
+import type { AdminRequestSummary } from '@app/contracts';
+import { REQUEST_STATUSES } from '@app/contracts/request-status';
+import { byId, h, timeAgo } from '../dom';
+import type { AdminClient, ListFilter } from './admin-client';
+import { requestHref } from './console-session';
+import { Poller } from './poller';
+import { STATUS_TEXT } from './status-text';
+
+const PAGE_SIZE = 25;
+const REFRESH_MS = 2000;
+const TYPING_PAUSE_MS = 300;
+
+/**
+ * The requests list: filters, keyset pages (the API's cursor; a stack of the
+ * cursors that led here makes "Newer"), refreshed every few seconds, so new
+ * requests appear and statuses change while it is open. Rows are updated in
+ * place, keyed by id, so focus and selection survive a refresh.
+ */
+export class RequestsList {
+  private filter: ListFilter = {};
+  /** cursors[i] opens page i+1; page 1 has none. */
+  private cursors: Array<string | null> = [null];
+  private nextCursor: string | null = null;
+  private selected: string | null = null;
+  private readonly rows = new Map<string, HTMLTableRowElement>();
+  private readonly poller = new Poller(() => this.load(), REFRESH_MS);
+  private typing: number | undefined;
+
+  constructor(private readonly api: AdminClient) {
+    const status = byId<HTMLSelectElement>('filter-status');
+    for (const s of REQUEST_STATUSES) if (s !== 'unknown') status.append(h('option', { value: s }, STATUS_TEXT[s]));
+    byId('filters').addEventListener('submit', (e) => e.preventDefault());
+    byId('filters').addEventListener('input', () => {
+      clearTimeout(this.typing);
+      this.typing = window.setTimeout(() => this.applyFilter(), TYPING_PAUSE_MS);
+    });
+    status.addEventListener('change', () => this.applyFilter());
+    byId('page-older').addEventListener('click', () => this.page(+1));
+    byId('page-newer').addEventListener('click', () => this.page(-1));
+  }
+
+  start(): void {
+    this.poller.start();
+  }
+
+  stop(): void {
+    this.poller.stop();
+  }
+
+  select(requestId: string | null): void {
+    this.selected = requestId;
+    for (const [id, row] of this.rows) {
+      if (id === requestId) row.setAttribute('aria-current', 'true');
+      else row.removeAttribute('aria-current');
+    }
+  }
+
+  private applyFilter(): void {
+    const text = byId<HTMLInputElement>('filter-text').value.trim();
+    const owner = byId<HTMLInputElement>('filter-owner').value.trim();
+    const status = byId<HTMLSelectElement>('filter-status').value;
+    this.filter = { ...(text ? { q: text } : {}), ...(owner ? { owner } : {}), ...(status ? { status } : {}) };
+    this.cursors = [null];
+    void this.poller.now();
+  }
+
+  private page(step: number): void {
+    if (step > 0 && this.nextCursor) this.cursors.push(this.nextCursor);
+    if (step < 0 && this.cursors.length > 1) this.cursors.pop();
+    void this.poller.now();
+  }
+
+  private async load(): Promise<void> {
+    const pageNumber = this.cursors.length;
+    try {
+      const page = await this.api.listRequests(this.filter, this.cursors[pageNumber - 1], PAGE_SIZE);
+      this.nextCursor = page.nextCursor;
+      this.render(page.items);
+      byId('list-updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    } catch (error) {
+      byId('list-updated').textContent = `Not updated: ${(error as Error).message}`;
+      throw error;
+    } finally {
+      byId('page-label').textContent = `Page ${pageNumber}`;
+      byId<HTMLButtonElement>('page-older').disabled = !this.nextCursor;
+      byId<HTMLButtonElement>('page-newer').disabled = pageNumber === 1;
+    }
+  }
+
+  private render(items: AdminRequestSummary[]): void {
+    const body = byId('requests').querySelector('tbody')!;
+    const keep = new Set(items.map((i) => i.requestId));
+    for (const [id, row] of this.rows) if (!keep.has(id)) (row.remove(), this.rows.delete(id));
+    items.forEach((item, index) => {
+      const row = this.rows.get(item.requestId) ?? this.createRow(item.requestId);
+      this.updateRow(row, item);
+      if (body.children[index] !== row) body.insertBefore(row, body.children[index] ?? null);
+    });
+    byId('requests-empty').hidden = items.length > 0;
+    this.select(this.selected);
+  }
+
+  private createRow(requestId: string): HTMLTableRowElement {
+    const link = h('a', { href: requestHref(requestId), class: 'row-link' }, h('span', { class: 'row-query' }), h('code', { class: 'row-id' }, requestId));
+    const row = h('tr', { 'data-request-id': requestId, onclick: (e) => e.target !== link && !link.contains(e.target as Node) && link.click() },
+      h('td', {}, h('span', { class: 'badge' })),
+      h('td', { class: 'cell-request' }, link),
+      h('td', { class: 'cell-owner' }),
+      h('td', { class: 'cell-started' }),
+      h('td', { class: 'num cell-seq' }),
+      h('td', { class: 'num cell-watchers' }),
+    );
+    this.rows.set(requestId, row);
+    return row;
+  }
+
+  private updateRow(row: HTMLTableRowElement, item: AdminRequestSummary): void {
+    row.dataset.status = item.status;
+    const [status, request, owner, started, seq, watchers] = row.children as unknown as HTMLElement[];
+    const badge = status.firstElementChild as HTMLElement;
+    badge.className = `badge badge-${item.status}`;
+    badge.textContent = STATUS_TEXT[item.status] ?? item.status;
+    request.querySelector('.row-query')!.textContent = item.userQuery;
+    owner.textContent = item.owner;
+    started.textContent = timeAgo(item.createdAt);
+    started.title = new Date(item.createdAt).toLocaleString();
+    seq.textContent = String(item.seq);
+    watchers.textContent = String(item.watchers);
+  }
+}
