@@ -42,11 +42,14 @@ function banner(config: AppConfig, url: string): string {
     return `\n Gateway and demo agents are running at ${url}; sign in with a token from your identity provider (JWT_JWKS_URL).\n`;
   }
   const token = signTokenFor(config, { sub: 'demo-user' }, 24 * 3600);
+  const adminToken = signTokenFor(config, { sub: 'ops', roles: ['admin'] }, 24 * 3600);
   return [
     '',
     '──────────────────────────────────────────────────────────────────────',
     ` Gateway and demo agents are running.`,
     ` Open the live page:   ${url}/#token=${token}`,
+    ` Operator console:     ${url}/console#token=${adminToken}`,
+    `                       (admin "ops", 24 h: every request, the cluster, health, dead letters)`,
     ` Or from a terminal:   npm run demo`,
     ` Token for "demo-user" (24 h):`,
     `   ${token}`,
