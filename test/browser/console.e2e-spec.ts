@@ -158,6 +158,7 @@ describe('the operator console in Chromium', () => {
     expect(await page.textContent('#timeline')).toContain('waiting for an answer');
     const state = await serverState(asking);
     expect(JSON.stringify(state.steps.find((s) => s.step === 2))).toContain('be brief');
+    await page.waitForTimeout(700); // bar transitions
     await screenshot(page, 'console-07-answered');
     await page.close();
   }, 60_000);

@@ -6,7 +6,7 @@ import { renderStepRows, stepRows } from '../step-rows';
 import type { AdminClient } from './admin-client';
 import { Poller } from './poller';
 import { FINAL_STATUSES, STATUS_TEXT } from './status-text';
-import { Timeline } from './timeline';
+import { clockTime, Timeline } from './timeline';
 
 const FACTS_REFRESH_MS = 3000;
 /** The admin API's largest page of events. */
@@ -53,7 +53,9 @@ export class RequestDetail {
     this.stopWatching = [watch.subscribe(() => this.render(watch.getSnapshot())), watch.on('*', (event) => this.timeline.add([event]))];
     this.render(watch.getSnapshot());
     this.facts.start();
-    byId('detail-title').focus({ preventScroll: true });
+    // Side by side the detail is in view; stacked (narrow window), it is below the list: bring it up.
+    const stacked = matchMedia('(max-width: 1100px)').matches;
+    byId('detail-title').focus({ preventScroll: !stacked });
   }
 
   private close(): void {
@@ -114,7 +116,7 @@ export class RequestDetail {
     button.disabled = true;
     try {
       const { status } = await this.api.cancel(id);
-      this.toast(`Cancel sent: the request is ${STATUS_TEXT[status]?.toLowerCase() ?? status}.`);
+      this.toast(status === 'cancelling' ? 'Cancel sent: the agents are stopping.' : `The request had already ended: ${status}.`);
     } catch (error) {
       this.toast(`Could not cancel: ${(error as Error).message}`);
       button.disabled = false;
@@ -145,8 +147,8 @@ export class RequestDetail {
     const cancel = byId<HTMLButtonElement>('detail-cancel');
     cancel.hidden = !loaded || FINAL_STATUSES.includes(state.status);
     cancel.disabled = state.status === 'cancelling';
-    byId('fact-started').textContent = state.createdAt ? `${timeAgo(state.createdAt)} (${new Date(state.createdAt).toLocaleTimeString()})` : '–';
-    byId('fact-updated').textContent = state.updatedAt ? new Date(state.updatedAt).toLocaleTimeString() : '–';
+    byId('fact-started').textContent = state.createdAt ? `${clockTime(state.createdAt).slice(0, 8)} (${timeAgo(state.createdAt)})` : '–';
+    byId('fact-updated').textContent = state.updatedAt ? clockTime(state.updatedAt).slice(0, 8) : '–';
     byId('fact-seq').textContent = String(state.seq);
 
     const rows = stepRows(state);

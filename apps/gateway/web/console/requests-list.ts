@@ -6,6 +6,9 @@ import { requestHref } from './console-session';
 import { Poller } from './poller';
 import { STATUS_TEXT } from './status-text';
 
+/** Badges in a table cell: short. */
+const LIST_STATUS_TEXT: Record<string, string> = { ...STATUS_TEXT, waiting: 'Waiting' };
+
 const PAGE_SIZE = 25;
 const REFRESH_MS = 2000;
 const TYPING_PAUSE_MS = 300;
@@ -105,8 +108,7 @@ export class RequestsList {
     const row = h('tr', { 'data-request-id': requestId, onclick: (e) => e.target !== link && !link.contains(e.target as Node) && link.click() },
       h('td', {}, h('span', { class: 'badge' })),
       h('td', { class: 'cell-request' }, link),
-      h('td', { class: 'cell-owner' }),
-      h('td', { class: 'cell-started' }),
+      h('td', { class: 'cell-owner' }, h('span', { class: 'row-owner' }), h('span', { class: 'row-started' })),
       h('td', { class: 'num cell-seq' }),
       h('td', { class: 'num cell-watchers' }),
     );
@@ -116,12 +118,13 @@ export class RequestsList {
 
   private updateRow(row: HTMLTableRowElement, item: AdminRequestSummary): void {
     row.dataset.status = item.status;
-    const [status, request, owner, started, seq, watchers] = row.children as unknown as HTMLElement[];
+    const [status, request, owner, seq, watchers] = row.children as unknown as HTMLElement[];
     const badge = status.firstElementChild as HTMLElement;
     badge.className = `badge badge-${item.status}`;
-    badge.textContent = STATUS_TEXT[item.status] ?? item.status;
+    badge.textContent = LIST_STATUS_TEXT[item.status] ?? item.status;
     request.querySelector('.row-query')!.textContent = item.userQuery;
-    owner.textContent = item.owner;
+    owner.firstElementChild!.textContent = item.owner;
+    const started = owner.lastElementChild as HTMLElement;
     started.textContent = timeAgo(item.createdAt);
     started.title = new Date(item.createdAt).toLocaleString();
     seq.textContent = String(item.seq);

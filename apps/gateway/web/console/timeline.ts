@@ -14,6 +14,13 @@ interface Row {
   chars: number;
 }
 
+/** Local wall-clock time with milliseconds, 24 h: events a few ms apart must read apart. */
+export function clockTime(iso: string): string {
+  const d = new Date(iso);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
 export function formatGap(ms: number): string {
   if (ms < 1000) return `+${Math.round(ms)} ms`;
   if (ms < 60_000) return `+${(ms / 1000).toFixed(1)} s`;
@@ -93,10 +100,13 @@ export class Timeline {
     const fresh = events.filter((e) => !this.events.has(e.seq));
     if (fresh.length === 0) return;
     for (const e of fresh) this.events.set(e.seq, e);
+    // Follow the run while the reader is at the end; leave them where they are when they scrolled up.
+    const atEnd = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 4;
     const lastSeq = this.rows.at(-1)?.last.seq ?? 0;
     if (fresh.every((e) => e.seq > lastSeq)) for (const e of fresh.sort((a, b) => a.seq - b.seq)) this.append(e);
     else this.redraw();
     this.counter.textContent = `(${this.events.size} events)`;
+    if (atEnd) this.list.scrollTop = this.list.scrollHeight;
   }
 
   private redraw(): void {
@@ -128,10 +138,13 @@ export class Timeline {
       'li',
       { class: `event${long ? ' long-gap' : ''}`, 'data-type': row.first.type, 'data-seq': row.last.seq },
       h('span', { class: 'event-seq' }, seqs),
-      h('time', { class: 'event-time', datetime: row.first.ts, title: row.first.ts }, row.first.ts.slice(11, 23)),
-      h('span', { class: 'event-gap', title: long ? waitingOn(before!) : '' }, before ? formatGap(gapMs) : 'start', long ? h('span', { class: 'gap-reason' }, ` ${waitingOn(before!)}`) : null),
-      h('span', { class: `event-type type-${row.first.type.replace('.', '-')}` }, row.first.type),
-      h('span', { class: 'event-summary' }, summary(row)),
+      h(
+        'span',
+        { class: 'event-when' },
+        h('time', { class: 'event-time', datetime: row.first.ts, title: row.first.ts }, clockTime(row.first.ts)),
+        h('span', { class: 'event-gap' }, before ? formatGap(gapMs) : 'start', long ? h('span', { class: 'gap-reason' }, ` ${waitingOn(before!)}`) : null),
+      ),
+      h('span', { class: 'event-what' }, h('span', { class: 'event-type' }, row.first.type), ' ', h('span', { class: 'event-summary' }, summary(row))),
     );
   }
 }
