@@ -98,7 +98,7 @@ describe('the operator console in Chromium', () => {
     await page.waitForFunction((n) => document.querySelectorAll('#timeline li').length > n + 2, early.length);
     await page.waitForTimeout(700); // bar transitions
     await screenshot(page, 'console-03-running');
-    await page.screenshot({ path: DOCS_SCREENSHOT });
+    await page.screenshot({ path: DOCS_SCREENSHOT, fullPage: true });
 
     await page.waitForSelector('#detail-status.badge-completed', { timeout: 20_000 });
     const state = await serverState(requestId);

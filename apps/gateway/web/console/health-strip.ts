@@ -10,7 +10,9 @@ const REASONS_SHOWN = 3;
 export function drawSparkline(svg: SVGSVGElement, values: number[]): void {
   const [width, height] = [120, 28];
   const max = Math.max(...values, 0);
-  const points = values.map((v, i) => `${values.length === 1 ? width : (i / (values.length - 1)) * width},${height - 2 - (max > 0 ? (v / max) * (height - 4) : 0)}`);
+  // One value (the first interval after start) still reads as a level.
+  const series = values.length === 1 ? [values[0], values[0]] : values;
+  const points = series.map((v, i) => `${(i / (series.length - 1)) * width},${height - 2 - (max > 0 ? (v / max) * (height - 4) : 0)}`);
   const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
   line.setAttribute('points', points.join(' '));
   line.setAttribute('fill', 'none');
