@@ -137,7 +137,17 @@ describe('the operator console in Chromium', () => {
     const { page } = await signIn();
     await page.waitForSelector('#main:not([hidden])');
 
-    await page.goto(`${running.url}/console#/requests/${toCancel}`);
+    // By keyboard: the id in the search box, then the row's link and Enter.
+    await page.fill('#filter-text', toCancel);
+    const link = `#requests tbody tr[data-request-id="${toCancel}"] a`;
+    await page.waitForSelector(link);
+    await page.focus(link);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((id) => document.getElementById('detail-id')!.textContent === id, toCancel);
+    await page.click('#copy-id');
+    await page.waitForSelector('#toast:not([hidden])');
+    // Copied, or (no clipboard permission) selected for Ctrl+C.
+    expect(await page.textContent('#toast')).toMatch(new RegExp(`Copied ${toCancel}|Ctrl\\+C`));
     await page.waitForSelector('#detail-steps .step[data-status="completed"]');
     await page.click('#detail-cancel');
     await page.waitForSelector('#detail-status.badge-cancelled', { timeout: 10_000 });
