@@ -217,6 +217,9 @@ describe('the operator console in Chromium', () => {
     await page.waitForSelector('#detail-status.badge-completed', { timeout: 15_000 });
     // Nothing wider than the window: no sideways scrolling of the page.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+    // Nor in the list: its rows fit as they are.
+    expect(await page.$eval('#requests', (table) => table.scrollWidth <= table.parentElement!.clientWidth)).toBe(true);
+    await page.waitForTimeout(700); // bar transitions
     await screenshot(page, 'console-10-narrow');
     await page.close();
   }, 30_000);
