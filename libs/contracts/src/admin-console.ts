@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 /**
- * The admin API's operator views (PROTOCOL.md §3, what the console at
+ * The admin API's operator views (docs/protocol.md §3, what the console at
  * `/console` reads): the cluster, this instance's health, the dead letters.
  */
 

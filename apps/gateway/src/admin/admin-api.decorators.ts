@@ -1,4 +1,4 @@
-import { applyDecorators, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { applyDecorators } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -6,18 +6,9 @@ import {
   ApiInternalServerErrorResponse,
   ApiNotFoundResponse,
   ApiServiceUnavailableResponse,
-  ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorBody } from '@app/contracts';
-import { AdminErrorFilter } from './admin-error.filter';
-import { AdminGuard } from './admin.guard';
-import { ContractValidationPipe } from './contract-validation.pipe';
-
-/** What every admin controller has: the admin guard, contract validation of query and path, `{ code, message }` errors, its OpenAPI tag. */
-export function AdminRoutes(): ClassDecorator {
-  return applyDecorators(ApiTags('admin'), AdminApi(), UseGuards(AdminGuard), UsePipes(ContractValidationPipe), UseFilters(AdminErrorFilter));
-}
 
 /** Bearer auth and the error responses every admin route can give. */
 export function AdminApi(): ClassDecorator & MethodDecorator {

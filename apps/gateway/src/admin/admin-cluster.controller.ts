@@ -1,11 +1,12 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminHealthSummary, AdminInstancesView } from '@app/contracts';
-import { AdminRoutes } from './admin-api.decorators';
+import { AdminOnly } from './admin-only.decorator';
 import { AdminCluster } from './admin-cluster.service';
 
-/** What the operator console's cluster and health views read (PROTOCOL.md §3). */
-@AdminRoutes()
+/** What the operator console's cluster and health views read (docs/protocol.md §3). */
+@ApiTags('admin')
+@AdminOnly()
 @Controller('admin')
 export class AdminClusterController {
   constructor(private readonly cluster: AdminCluster) {}

@@ -1,13 +1,14 @@
 import { Controller, Get, Header, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminDeadLetterPage, AdminDeadLetterParams, AdminDeadLetterQuery, DEAD_LETTER_SCAN_MAX, DeadLetterActionResult, ErrorBody } from '@app/contracts';
-import { AdminRoutes } from './admin-api.decorators';
+import { AdminOnly } from './admin-only.decorator';
 import { DeadLetterQueue } from './dead-letter-queue';
 
 const UnknownDeadLetter = () => ApiNotFoundResponse({ type: ErrorBody, description: `NOT_FOUND: no message with this id among the first ${DEAD_LETTER_SCAN_MAX} of the queue` });
 
 /** `websocket.progress.dead`, read without consuming it; one message discarded or requeued by id. */
-@AdminRoutes()
+@ApiTags('admin')
+@AdminOnly()
 @Controller('admin/dead-letters')
 export class AdminDeadLettersController {
   constructor(private readonly deadLetters: DeadLetterQueue) {}

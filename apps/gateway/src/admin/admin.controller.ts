@@ -1,5 +1,5 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   AdminCancelResult,
   AdminEventPage,
@@ -10,14 +10,20 @@ import {
   AdminRequestState,
   RECORDED_MESSAGE_MODELS,
 } from '@app/contracts';
-import { AdminRoutes, UnknownRequestResponse } from './admin-api.decorators';
-import type { AdminHttpRequest } from './admin.guard';
+import { AdminApi, UnknownRequestResponse } from './admin-api.decorators';
+import { AdminErrorFilter } from './admin-error.filter';
+import { AdminGuard, type AdminHttpRequest } from './admin.guard';
 import { AdminRequests } from './admin-requests.service';
+import { ContractValidationPipe } from './contract-validation.pipe';
 
 /** PROTOCOL.md §3 admin API: inspect, page through and cancel requests. */
+@ApiTags('admin')
 @ApiExtraModels(...RECORDED_MESSAGE_MODELS)
-@AdminRoutes()
+@AdminApi()
 @Controller('admin/requests')
+@UseGuards(AdminGuard)
+@UsePipes(ContractValidationPipe)
+@UseFilters(AdminErrorFilter)
 export class AdminController {
   constructor(private readonly requests: AdminRequests) {}
 

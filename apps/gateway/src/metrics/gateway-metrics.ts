@@ -2,11 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Server } from 'socket.io';
 import type { DeadLetterReason, RecordedMessage } from '@app/contracts';
-import { InstanceGaugeSource, SocketCensus } from '../presence';
-
-/** Dead-letter reasons kept for the console's health view. */
-const RECENT_DEAD_LETTERS = 5;
-const OWN_METRIC_PREFIX = 'agent_stream_';
+import { SocketCensus } from '../presence';
 
 /**
  * This instance's figures (PROTOCOL.md §3 `/metrics`). Each app has its own
@@ -14,10 +10,8 @@ const OWN_METRIC_PREFIX = 'agent_stream_';
  * Labels are bounded sets (types, commands, error codes): never an id.
  */
 @Injectable()
-export class GatewayMetrics implements InstanceGaugeSource {
+export class GatewayMetrics {
   readonly registry = new Registry();
-  /** The last few dead letters of this instance, newest first. */
-  readonly recentDeadLetters: DeadLetterReason[] = [];
 
   private readonly recorded = new Counter({
     name: 'agent_stream_events_recorded_total',
@@ -108,21 +102,8 @@ export class GatewayMetrics implements InstanceGaugeSource {
     for (const message of messages) this.recorded.inc({ type: message.type });
   }
 
-  deadLettered(reason: string, routingKey: string): void {
+  deadLettered(): void {
     this.deadLetters.inc();
-    this.recentDeadLetters.unshift({ at: new Date().toISOString(), reason, routingKey });
-    this.recentDeadLetters.length = Math.min(this.recentDeadLetters.length, RECENT_DEAD_LETTERS);
-  }
-
-  /** Our own gauges, whoever registered them here (labels summed), for the presence report. */
-  async readGauges(): Promise<Record<string, number>> {
-    const gauges: Record<string, number> = {};
-    for (const metric of this.registry.getMetricsAsArray()) {
-      if (!(metric instanceof Gauge) || !metric.name.startsWith(OWN_METRIC_PREFIX)) continue;
-      const { values } = await metric.get();
-      gauges[metric.name] = values.reduce((sum, v) => sum + v.value, 0);
-    }
-    return gauges;
   }
 
   /** A recorded message broadcast to its room on this instance: how long since it was recorded. */
@@ -133,5 +114,16 @@ export class GatewayMetrics implements InstanceGaugeSource {
 
   command(command: string, result: string): void {
     this.commands.inc({ command, result });
+  }
+
+  /** The last few dead letters of this instance, newest first (the console's health view shows them). */
+  readonly recentDeadLetters: DeadLetterReason[] = [];
+  private static readonly RECENT_DEAD_LETTERS = 5;
+
+  /** An agent message dead-lettered: counted, and its reason kept among the last few. */
+  deadLetteredBecause(reason: string, routingKey: string): void {
+    this.deadLettered();
+    this.recentDeadLetters.unshift({ at: new Date().toISOString(), reason, routingKey });
+    this.recentDeadLetters.length = Math.min(this.recentDeadLetters.length, GatewayMetrics.RECENT_DEAD_LETTERS);
   }
 }

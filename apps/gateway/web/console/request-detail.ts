@@ -167,7 +167,7 @@ export class RequestDetail {
 
 /** Steps whose agent streams text (`output` messages) show it, kept current as deltas arrive. */
 function renderOutputs(container: HTMLElement, state: RequestSnapshot): void {
-  // Read loosely: `output` is part of a step once the gateway records output messages (PROTOCOL.md §1).
+  // Read loosely: `output` is part of a step once the gateway records output messages (docs/protocol.md §1).
   const streamed = state.steps.map((s) => ({ step: s, ...(s as { output?: unknown; outputTruncated?: boolean }) }));
   const withOutput = streamed.filter((s): s is typeof s & { output: string } => typeof s.output === 'string' && s.output !== '');
   container.replaceChildren(
