@@ -1,5 +1,5 @@
 import type { AgentStreamClient, RequestSnapshot, RequestWatch } from '@app/client';
-import { byId, h, timeAgo } from '../dom';
+import { byId, timeAgo } from '../dom';
 import { renderQuestions } from '../question-cards';
 import { renderAgents, renderOutcome, renderOverall } from '../request-parts';
 import { renderStepRows, stepRows } from '../step-rows';
@@ -11,12 +11,11 @@ import { clockTime, Timeline } from './timeline';
 const FACTS_REFRESH_MS = 3000;
 /** The admin API's largest page of events. */
 const EVENTS_PAGE = 500;
-/** Output shown per step: its end, where the agent is writing. */
-const OUTPUT_SHOWN_CHARS = 4000;
 
 /**
  * One request, live: its picture from the SDK's watch (the same fold the
- * server uses, so a finished request shows what it showed live), its timeline
+ * server uses, so a finished request shows what it showed live; the step
+ * rows are the progress page's, streamed output included), its timeline
  * from the watch's events (earlier ones paged from the admin API), owner and
  * watchers from the admin API, and the admin's actions.
  */
@@ -48,7 +47,7 @@ export class RequestDetail {
     if (!requestId) return;
     const watch = this.client.watch(requestId);
     this.watch = watch;
-    for (const id of ['detail-steps', 'detail-questions', 'detail-outputs', 'detail-agents']) byId(id).replaceChildren();
+    for (const id of ['detail-steps', 'detail-questions', 'detail-agents']) byId(id).replaceChildren();
     for (const id of ['fact-owner', 'fact-watchers']) byId(id).textContent = '–';
     this.stopWatching = [watch.subscribe(() => this.render(watch.getSnapshot())), watch.on('*', (event) => this.timeline.add([event]))];
     this.render(watch.getSnapshot());
@@ -156,29 +155,10 @@ export class RequestDetail {
     renderAgents(byId('detail-agents'), state);
     renderQuestions(byId('detail-questions'), state, watch, (message) => this.toast(message));
     renderStepRows(byId('detail-steps'), rows);
-    renderOutputs(byId('detail-outputs'), state);
     renderOutcome(byId('detail-outcome'), state);
     const refused = byId('detail-refused');
     refused.hidden = !state.refused;
     refused.textContent = state.refused ? `The gateway refused to show this request (${state.refused.code}): ${state.refused.message}` : '';
     this.showEarlierButton();
   }
-}
-
-/** Steps whose agent streams text (`output` messages) show it, kept current as deltas arrive. */
-function renderOutputs(container: HTMLElement, state: RequestSnapshot): void {
-  // Read loosely: `output` is part of a step once the gateway records output messages (docs/protocol.md §1).
-  const streamed = state.steps.map((s) => ({ step: s, ...(s as { output?: unknown; outputTruncated?: boolean }) }));
-  const withOutput = streamed.filter((s): s is typeof s & { output: string } => typeof s.output === 'string' && s.output !== '');
-  container.replaceChildren(
-    ...withOutput.map(({ step: s, output, outputTruncated }) => {
-      const shown = output.length > OUTPUT_SHOWN_CHARS ? `…${output.slice(-OUTPUT_SHOWN_CHARS)}` : output;
-      return h(
-        'figure',
-        { class: 'step-output', 'data-step': s.step },
-        h('figcaption', {}, `Step ${s.step} output · ${s.agent} · ${output.length} characters${outputTruncated ? ' (the gateway keeps the first part; the log has all of it)' : ''}`),
-        h('pre', { tabindex: 0 }, shown),
-      );
-    }),
-  );
 }
