@@ -113,7 +113,7 @@ export class AdminHealthSummary {
   @ApiProperty({ type: [DeadLetterReason], description: 'the last few, newest first' })
   recentDeadLetters!: DeadLetterReason[];
 
-  @ApiProperty({ type: WebhookTotals, nullable: true, description: 'since start; null when this gateway sends no webhooks' })
+  @ApiProperty({ type: WebhookTotals, nullable: true, description: 'since start (`agent_stream_webhook_deliveries_total`); null when this gateway has no such metric' })
   webhooks!: WebhookTotals | null;
 
   @ApiProperty({ type: [HealthSample], description: 'oldest first, one per sampling interval, the last one up to now' })

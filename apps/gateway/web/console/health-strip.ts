@@ -73,7 +73,7 @@ export class HealthStrip {
     );
     const hooks = summary.webhooks;
     if (hooks) show('health-webhooks', String(hooks.failed), `given up · ${hooks.ok} delivered · ${hooks.retry} retried`, series.map((s) => s.webhooksFailed), hooks.failed > 0 ? 'warn' : 'ok');
-    else show('health-webhooks', '–', 'webhooks are not configured', []);
+    else show('health-webhooks', '–', 'no webhook metric on this gateway', []);
     byId('health-note').textContent = `This gateway (${summary.instanceId.slice(0, 8)}), last ${summary.windowSeconds} s; lines: 5 s samples over the last 5 min.`;
   }
 }
