@@ -113,8 +113,14 @@ describe('the operator console in Chromium', () => {
     expect(Number(await page.textContent('#fact-watchers'))).toBeGreaterThanOrEqual(0);
     expect(await page.$$eval('#detail-steps .step', (rows) => rows.map((r) => (r as HTMLElement).dataset.status))).toEqual(Array(5).fill('completed'));
     expect(await page.textContent('#detail-outcome')).toContain('5 steps');
-    // The list followed too, without a reload.
+    // The list follows too, without a reload: the status changed, and a new request that matches appears on top.
     await page.waitForSelector(`#requests tbody tr[data-request-id="${requestId}"][data-status="completed"]`);
+    const newer = await startRun(`Zermatt ${marker}, but in winter`, { steps: 1 });
+    await page.waitForFunction(
+      (ids) => [...document.querySelectorAll<HTMLElement>('#requests tbody tr')].map((r) => r.dataset.requestId).join() === ids.join(),
+      [newer, requestId],
+      { timeout: 10_000 },
+    );
     await page.waitForTimeout(700);
     await screenshot(page, 'console-04-finished');
 

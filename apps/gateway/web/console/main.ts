@@ -81,7 +81,7 @@ function openConsole(token: string, api: AdminClient): void {
 
   const health = new HealthStrip(api);
   const list = new RequestsList(api);
-  const detail = new RequestDetail(client, api, toast);
+  const detail = new RequestDetail(client, api, toast, (id, status) => list.showStatus(id, status));
   const cluster = new ClusterView(api);
   const deadCount = byId('dead-count');
   const deadLetters = new DeadLettersView(api, toast, (total) => {

@@ -29,6 +29,7 @@ export class RequestDetail {
     private readonly client: AgentStreamClient,
     private readonly api: AdminClient,
     private readonly toast: (message: string) => void,
+    private readonly onStatus: (requestId: string, status: string) => void,
   ) {
     byId('detail-cancel').addEventListener('click', () => void this.cancel());
     byId('copy-id').addEventListener('click', () => void this.copyId());
@@ -160,5 +161,6 @@ export class RequestDetail {
     refused.hidden = !state.refused;
     refused.textContent = state.refused ? `The gateway refused to show this request (${state.refused.code}): ${state.refused.message}` : '';
     this.showEarlierButton();
+    this.onStatus(state.requestId, state.status);
   }
 }

@@ -58,6 +58,16 @@ export class RequestsList {
     }
   }
 
+  /** The open request's live status, ahead of the next refresh. */
+  showStatus(requestId: string, status: string): void {
+    const row = this.rows.get(requestId);
+    if (!row || row.dataset.status === status || status === 'unknown') return;
+    row.dataset.status = status;
+    const badge = row.querySelector('.badge')!;
+    badge.className = `badge badge-${status}`;
+    badge.textContent = LIST_STATUS_TEXT[status] ?? status;
+  }
+
   private applyFilter(): void {
     const text = byId<HTMLInputElement>('filter-text').value.trim();
     const owner = byId<HTMLInputElement>('filter-owner').value.trim();
@@ -117,11 +127,8 @@ export class RequestsList {
   }
 
   private updateRow(row: HTMLTableRowElement, item: AdminRequestSummary): void {
-    row.dataset.status = item.status;
-    const [status, request, owner, seq, watchers] = row.children as unknown as HTMLElement[];
-    const badge = status.firstElementChild as HTMLElement;
-    badge.className = `badge badge-${item.status}`;
-    badge.textContent = LIST_STATUS_TEXT[item.status] ?? item.status;
+    this.showStatus(item.requestId, item.status);
+    const [, request, owner, seq, watchers] = row.children as unknown as HTMLElement[];
     request.querySelector('.row-query')!.textContent = item.userQuery;
     owner.firstElementChild!.textContent = item.owner;
     const started = owner.lastElementChild as HTMLElement;
