@@ -11,7 +11,7 @@ import { AdminController } from './admin.controller';
 import { AdminGuard } from './admin.guard';
 import { DeadLetterQueue } from './dead-letter-queue';
 
-/** The operators' REST API under /admin (PROTOCOL.md §3). */
+/** The operators' REST API under /admin (docs/protocol.md §3). */
 @Module({
   imports: [PersistenceModule, CommandsModule, PresenceModule],
   controllers: [AdminController, AdminClusterController, AdminDeadLettersController],
