@@ -25,7 +25,7 @@ export async function buildProgressPage(outDir: string): Promise<void> {
   const staging = mkdtempSync(join(outDir, '.staging-'));
   try {
     await bundle(staging);
-    for (const file of ['index.html', ...readdirSync(join(staging, 'assets')).map((name) => join('assets', name))]) {
+    for (const file of ['index.html', 'console.html', ...readdirSync(join(staging, 'assets')).map((name) => join('assets', name))]) {
       renameSync(join(staging, file), join(outDir, file));
     }
   } finally {
