@@ -66,7 +66,7 @@ export class DeadLetterQueue {
       for (let i = 0; i < limit; i++) {
         const message = await channel.get(Queues.dead, { noAck: false });
         if (!message) break;
-        items.push(describe(message));
+        items.push(describeDeadLetter(message));
       }
       return { total: messageCount, items };
     });
@@ -135,7 +135,7 @@ function header(message: GetMessage, name: string): string | undefined {
   return value === undefined || value === null ? undefined : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
 }
 
-function originalRoutingKey(message: GetMessage): string | null {
+export function originalRoutingKey(message: GetMessage): string | null {
   return header(message, 'x-original-routing-key') ?? firstDeath(message)?.['routing-keys']?.[0] ?? null;
 }
 
@@ -160,7 +160,7 @@ function bodyFields(content: Buffer): { requestId?: string; type?: string } {
   }
 }
 
-function describe(message: GetMessage): DeadLetterView {
+export function describeDeadLetter(message: GetMessage): DeadLetterView {
   return {
     id: deadLetterId(message),
     reason: header(message, DEAD_LETTER_REASON_HEADER) ?? firstDeath(message)?.reason ?? null,
