@@ -1,3 +1,4 @@
+/// <reference types="jest" />
 import { clockTime, formatGap } from './timeline';
 
 describe('timeline times', () => {
