@@ -183,6 +183,9 @@ describe('admin API for the operator console', () => {
       const left = await broker.drainDeadLetters();
       expect(left.map((m) => JSON.parse(m.content.toString()).requestId)).toEqual([`${marker}-3`]);
       expect((await list()).total).toBe(0);
+      // Leave no run behind for the next test file's agents.
+      await starter.ack('cancel', { requestId: unknownRequest });
+      await starter.waitFor('request.completed', (m) => m.requestId === unknownRequest);
     });
 
     it('bad ids and limits are 400 naming the field; an unknown id is 404; no admin role, 403', async () => {

@@ -21,8 +21,19 @@ export function keepToken(token: string): void {
   sessionStorage.setItem(STORAGE_KEY, token);
 }
 
-export function forgetToken(): void {
+const NOTICE_KEY = 'agent-stream.console.notice';
+
+/** Forgets the token; `notice` is shown on the sign-in form after the reload. */
+export function forgetToken(notice?: string): void {
   sessionStorage.removeItem(STORAGE_KEY);
+  if (notice) sessionStorage.setItem(NOTICE_KEY, notice);
+}
+
+/** What the last session left to say (once). */
+export function takeNotice(): string | null {
+  const notice = sessionStorage.getItem(NOTICE_KEY);
+  sessionStorage.removeItem(NOTICE_KEY);
+  return notice;
 }
 
 export type Route = { view: 'requests'; requestId: string | null } | { view: 'cluster' } | { view: 'dead-letters' };

@@ -4,7 +4,7 @@ import { byId } from '../dom';
 import { tokenSubject } from '../page-session';
 import { AdminCallError, AdminClient } from './admin-client';
 import { ClusterView } from './cluster-view';
-import { currentRoute, forgetToken, keepToken, takeToken } from './console-session';
+import { currentRoute, forgetToken, keepToken, takeNotice, takeToken } from './console-session';
 import { DeadLettersView } from './dead-letters-view';
 import { HealthStrip } from './health-strip';
 import { RequestDetail } from './request-detail';
@@ -72,12 +72,13 @@ function openConsole(token: string, api: AdminClient): void {
   const client = createClient({ url: location.origin, token });
   window.__agentStream = { client };
   showConnection(client, byId('connection'), byId('token-refused'));
-  api.onUnauthorized = () => {
+  const signOut = (notice?: string) => {
     client.close();
-    forgetToken();
+    forgetToken(notice);
     location.hash = '';
     location.reload();
   };
+  api.onUnauthorized = () => signOut('The gateway stopped accepting your token (it expired, or the secret changed). Sign in with a fresh admin token.');
 
   const health = new HealthStrip(api);
   const list = new RequestsList(api);
@@ -113,12 +114,7 @@ function openConsole(token: string, api: AdminClient): void {
   void deadLetters.count().catch(() => undefined);
   setInterval(() => currentRoute().view !== 'dead-letters' && void deadLetters.count().catch(() => undefined), DEAD_COUNT_MS);
 
-  byId('sign-out').addEventListener('click', () => {
-    client.close();
-    forgetToken();
-    location.hash = '';
-    location.reload();
-  });
+  byId('sign-out').addEventListener('click', () => signOut());
 }
 
 function main(): void {
@@ -131,7 +127,7 @@ function main(): void {
   });
   const token = takeToken();
   if (token) void signIn(token);
-  else showSignIn(null);
+  else showSignIn(takeNotice());
 }
 
 main();
