@@ -2,9 +2,11 @@ import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { loadConfigWithEnvFile } from '@app/config';
 import { setUpOpenApi } from './admin';
 import { GatewayModule } from './gateway.module';
 import { ConfiguredIoAdapter } from './socket';
+import { WebhooksModule } from './webhooks';
 
 export interface GatewayAppOptions {
   /**
@@ -17,7 +19,9 @@ export interface GatewayAppOptions {
 
 /** The gateway app, configured but not listening: shared by main.ts and the e2e tests. */
 export async function createGatewayApp(options: GatewayAppOptions = {}): Promise<NestExpressApplication> {
-  const root: DynamicModule = { module: GatewayModule, imports: options.imports ?? [] };
+  // Our own extension modules are composed the same way, when configured.
+  const ours = loadConfigWithEnvFile().webhookUrls.length > 0 ? [WebhooksModule] : [];
+  const root: DynamicModule = { module: GatewayModule, imports: [...ours, ...(options.imports ?? [])] };
   const app = await NestFactory.create<NestExpressApplication>(root, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { Exchanges, type RecordedMessage, type RequestEventEnvelope } from '@app/contracts';
 import { BrokerSubscriptions, findDecoratedMethods, type DeliveryContext } from '@app/messaging';
@@ -10,14 +10,12 @@ import { RequestEventHooksPublisher } from './request-event-hooks.publisher';
 /**
  * Turns every `@OnRequestEvent` method of the app into a subscription to its
  * own durable queue on the hooks' exchange. The queues are declared and bound
- * at module init, before the recorder starts, so no event recorded by this
- * instance misses them; handlers run once the app has finished bootstrapping.
+ * at module init, before the recorder starts at bootstrap, so no event
+ * recorded by this instance misses them.
  */
 @Injectable()
-export class RequestEventExplorer implements OnModuleInit, OnApplicationBootstrap {
+export class RequestEventExplorer implements OnModuleInit {
   private readonly logger = new Logger(RequestEventExplorer.name);
-  private bootstrapped!: () => void;
-  private readonly ready = new Promise<void>((resolve) => (this.bootstrapped = resolve));
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -38,7 +36,6 @@ export class RequestEventExplorer implements OnModuleInit, OnApplicationBootstra
       await this.subscriptions.subscribe<RequestEventEnvelope>(
         { exchange: Exchanges.requestEvents, routingKey: bindingKeys(types), queue, ordered, retry, prefetch },
         async ({ owner, message }: RequestEventEnvelope, delivery: DeliveryContext) => {
-          await this.ready;
           const context = { ...delivery, owner };
           if (inOrder) await inOrder.deliver(message, (m) => call(m, context));
           else await call(message, context);
@@ -47,9 +44,5 @@ export class RequestEventExplorer implements OnModuleInit, OnApplicationBootstra
       );
       this.logger.log(`@OnRequestEvent ${qualifiedName} ← ${JSON.stringify(types)} (queue ${queue}${ordered ? ', ordered' : ''})`);
     }
-  }
-
-  onApplicationBootstrap(): void {
-    this.bootstrapped();
   }
 }

@@ -47,6 +47,18 @@ export class GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  private readonly requestsFinished = new Counter({
+    name: 'agent_stream_requests_finished_total',
+    help: 'Requests that ended (a request.completed recorded), by final status',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  private readonly webhookDeliveries = new Counter({
+    name: 'agent_stream_webhook_deliveries_total',
+    help: 'Webhook POST attempts: ok (delivered), retry (failed, another attempt follows), failed (given up)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   private readonly deliveryLatency = new Histogram({
     name: 'agent_stream_delivery_latency_seconds',
     help: 'From recorded (ts) to emitted to the sockets on this instance',
@@ -98,8 +110,16 @@ export class GatewayMetrics {
     return result;
   }
 
+  /** Newly recorded messages (not re-published duplicates): a request.completed also counts its request as finished. */
   eventsRecorded(messages: readonly RecordedMessage[]): void {
-    for (const message of messages) this.recorded.inc({ type: message.type });
+    for (const message of messages) {
+      this.recorded.inc({ type: message.type });
+      if (message.type === 'request.completed') this.requestsFinished.inc({ status: message.status });
+    }
+  }
+
+  webhookDelivery(result: 'ok' | 'retry' | 'failed'): void {
+    this.webhookDeliveries.inc({ result });
   }
 
   deadLettered(): void {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { DEAD_LETTER_REASON_HEADER, validateKnownFields } from '@app/contracts';
 import { BrokerConsumer, settle } from '../broker-consumer';
@@ -66,10 +66,16 @@ export function decodeBody<T extends object>(content: Buffer, dto: SubscribeOpti
  * per delay, whose expired messages go back to the handler's queue), so the
  * messages behind it go on; ordered ones wait in process, holding the queue.
  * Built on BrokerConsumer's channels (re-established after a reconnect).
+ * Explorers subscribe while modules initialise, so every queue, binding and
+ * exchange exists before anything is published (the recorder starts at
+ * bootstrap); handlers run only once every module has initialised
+ * (migrations applied): deliveries before that wait, unacked.
  */
 @Injectable()
-export class BrokerSubscriptions implements BeforeApplicationShutdown {
+export class BrokerSubscriptions implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(BrokerSubscriptions.name);
+  private bootstrapped!: () => void;
+  private readonly started = new Promise<void>((resolve) => (this.bootstrapped = resolve));
   /** Cuts in-process retry waits short at shutdown: the message stays unacked and is redelivered. */
   private readonly stopping = new AbortController();
 
@@ -107,6 +113,10 @@ export class BrokerSubscriptions implements BeforeApplicationShutdown {
     );
   }
 
+  onApplicationBootstrap(): void {
+    this.bootstrapped();
+  }
+
   beforeApplicationShutdown(): void {
     this.stopping.abort();
   }
@@ -116,6 +126,7 @@ export class BrokerSubscriptions implements BeforeApplicationShutdown {
     message: ConsumeMessage,
     channel: Channel,
   ): Promise<void> {
+    await this.started;
     const headers = { ...(message.properties.headers ?? {}) } as Record<string, unknown>;
     // Through a retry queue a message comes back by the default exchange: where it first came from travels in headers.
     const origin = {
