@@ -8,4 +8,4 @@ export {
   type RequestEventHandler,
   type RequestEventTypes,
 } from './hooks';
-export { AdminGuard } from './admin/admin.guard';
+export { AdminGuard, AdminOnly } from './admin';
