@@ -66,3 +66,33 @@ describe('InSeqOrder (ordered hooks)', () => {
     expect(handled).toEqual([1, 2, 3]);
   });
 });
+
+describe('InSeqOrder when the subscription gives up (last attempt)', () => {
+  it('a message that fails its last attempt is not run into again by the next one', async () => {
+    const { log, read } = logOf(3);
+    const order = new InSeqOrder(read, () => true, true);
+    const handled: number[] = [];
+    const handle = async (m: RecordedMessage) => {
+      if (m.seq === 2) throw new Error('poison');
+      handled.push(m.seq);
+    };
+    await order.deliver(log[0], handle);
+    await expect(order.deliver(log[1], handle, true)).rejects.toThrow('poison');
+    await order.deliver(log[2], handle);
+    expect(handled).toEqual([1, 3]);
+  });
+
+  it('a message from the log that fails names its seq; the rest of the request goes on', async () => {
+    const { log, read } = logOf(4);
+    const order = new InSeqOrder(read, () => true, true);
+    const handled: number[] = [];
+    const handle = async (m: RecordedMessage) => {
+      if (m.seq === 2) throw new Error('poison');
+      handled.push(m.seq);
+    };
+    await order.deliver(log[0], handle);
+    await expect(order.deliver(log[2], handle, true)).rejects.toThrow('seq 2, read from the log to keep order, failed: poison');
+    await order.deliver(log[3], handle); // 3 (dead-lettered as the carrier of the failure) is read from the log
+    expect(handled).toEqual([1, 3, 4]);
+  });
+});

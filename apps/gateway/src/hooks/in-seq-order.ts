@@ -27,12 +27,28 @@ export class InSeqOrder {
     private readonly gapsPossible: boolean,
   ) {}
 
-  async deliver(message: RecordedMessage, handle: (message: RecordedMessage) => Promise<unknown>): Promise<void> {
+  /**
+   * `lastAttempt`: the subscription gives up on `message` if this throws. The
+   * message that failed is then remembered as done, so that the next message
+   * of the request does not run into it again (and get dead-lettered for it);
+   * when it came from the log, the error names its seq.
+   */
+  async deliver(message: RecordedMessage, handle: (message: RecordedMessage) => Promise<unknown>, lastAttempt = false): Promise<void> {
     const { requestId } = message;
     const last = this.lastSeq.get(requestId);
     if (last !== undefined && message.seq <= last) return;
-    if (this.gapsPossible && message.seq > (last ?? 0) + 1) await this.fillGap(requestId, last ?? 0, message.seq, handle);
-    await handle(message);
+    const handleOnce = async (m: RecordedMessage) => {
+      try {
+        await handle(m);
+      } catch (error) {
+        if (!lastAttempt) throw error;
+        this.remember(requestId, m.seq);
+        if (m === message) throw error;
+        throw new Error(`seq ${m.seq}, read from the log to keep order, failed: ${(error as Error).message}`);
+      }
+    };
+    if (this.gapsPossible && message.seq > (last ?? 0) + 1) await this.fillGap(requestId, last ?? 0, message.seq, handleOnce);
+    await handleOnce(message);
     this.remember(requestId, message.seq);
   }
 

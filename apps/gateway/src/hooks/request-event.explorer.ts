@@ -37,7 +37,7 @@ export class RequestEventExplorer implements OnModuleInit {
         { exchange: Exchanges.requestEvents, routingKey: bindingKeys(types), queue, ordered, retry, prefetch },
         async ({ owner, message }: RequestEventEnvelope, delivery: DeliveryContext) => {
           const context = { ...delivery, owner };
-          if (inOrder) await inOrder.deliver(message, (m) => call(m, context));
+          if (inOrder) await inOrder.deliver(message, (m) => call(m, context), delivery.lastAttempt);
           else await call(message, context);
         },
         qualifiedName,
