@@ -84,7 +84,7 @@ describe('webhooks', () => {
     await broker.publishAgentEvent('request.completed', { type: 'request.completed', requestId, agent: 'a', eventId: `${requestId}:end`, data: { status: 'completed', result: { answer: 42 } } });
     const completed = await client.waitFor('request.completed', (m) => m.requestId === requestId);
 
-    await until(() => steady.received.length >= 1 && flaky.received.length >= 2, 'two attempts at the flaky URL, one at the steady one', 20_000, () => ({ steady: seen(steady), flaky: seen(flaky) }));
+    await until(() => steady.received.length >= 1 && flaky.received.length >= 2, 'two attempts at the flaky URL, one at the steady one', 45_000, () => ({ steady: seen(steady), flaky: seen(flaky) }));
     // At least once: a repeat (same webhook-id) is allowed, e.g. after a slow broker confirm; a receiver drops it by id.
     expect(flaky.received.map((r) => r.answered)).toEqual([500, ...flaky.received.slice(1).map(() => 200)]);
     const verifier = new Webhook(secret);
