@@ -1,5 +1,5 @@
 /**
- * Webhooks (PROTOCOL.md §3): a finished request is POSTed to every URL,
+ * Webhooks (docs/protocol.md §3): a finished request is POSTed to every URL,
  * signed per Standard Webhooks (checked with the library's own verifier),
  * and retried after a failed answer with the same webhook-id.
  */

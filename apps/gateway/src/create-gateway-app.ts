@@ -1,4 +1,4 @@
-import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
+import type { DynamicModule, ForwardReference, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -15,6 +15,8 @@ export interface GatewayAppOptions {
    * run as if they were part of it. Our code is not edited.
    */
   imports?: Array<Type | DynamicModule | ForwardReference>;
+  /** Logs Nest's start-up (main.ts: JSON); the app's own logger takes over once it is built. */
+  startupLogger?: LoggerService;
 }
 
 /** The gateway app, configured but not listening: shared by main.ts and the e2e tests. */
@@ -22,7 +24,8 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
   // Our own extension modules are composed the same way, when configured.
   const ours = loadConfigWithEnvFile().webhookUrls.length > 0 ? [WebhooksModule] : [];
   const root: DynamicModule = { module: GatewayModule, imports: [...ours, ...(options.imports ?? [])] };
-  const app = await NestFactory.create<NestExpressApplication>(root, { bufferLogs: true, abortOnError: false });
+  const { startupLogger } = options;
+  const app = await NestFactory.create<NestExpressApplication>(root, { bufferLogs: startupLogger === undefined, abortOnError: false, logger: startupLogger });
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
   app.enableShutdownHooks();

@@ -7,14 +7,17 @@ const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 /** Used only outside production, with a warning at start-up. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
 
-/** Decimal digits only: ' ' or '0x10' must be refused, not read as 0 or 16. */
+/**
+ * Decimal digits only: ' ' or '0x10' must be refused, not read as 0 or 16. A sign is
+ * read, so that '-1' fails its lower bound ("must not be less than 0"), not every check.
+ */
 const toInt = ({ value }: { value: unknown }) => {
   if (value === undefined) return undefined;
-  return typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  return typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
 };
 
 /**
- * Every setting the processes read (PROTOCOL.md §5 plus tuning knobs).
+ * Every setting the processes read (docs/protocol.md §5 plus tuning knobs).
  * Validated once at start-up; a bad value stops the process naming it.
  */
 export class AppConfig {
@@ -105,6 +108,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   AGENT_CONCURRENCY = 50;
 
+  /** An agent worker's `/health/live`, `/health/ready` and `/metrics` port (PROTOCOL §5); unset: no HTTP server. 0: any free port. */
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'AGENT_HTTP_PORT must be a port number from 0 to 65535' }) @Min(0, { message: 'AGENT_HTTP_PORT must be a port number from 0 to 65535' }) @Max(65535, { message: 'AGENT_HTTP_PORT must be a port number from 0 to 65535' })
+  AGENT_HTTP_PORT?: number = undefined;
+
   /** Finished requests whose last change is older than this many days are deleted; 0 keeps everything. */
   @Transform(toInt) @IsInt() @Min(0) @Max(36_500)
   RETENTION_DAYS = 30;
@@ -125,7 +132,7 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(500) @Max(600_000)
   PRESENCE_STALE_MS = 15_000;
 
-  /** Comma-separated http(s) URLs that get each finished request (PROTOCOL.md §3 webhooks); checked by loadConfig. */
+  /** Comma-separated http(s) URLs that get each finished request (docs/protocol.md §3 webhooks); checked by loadConfig. */
   @IsOptional() @IsString()
   WEBHOOK_URLS?: string = undefined;
 
@@ -212,7 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => known.includes(key) && value !== ''));
   const config = plainToInstance(AppConfig, present);
   const problems = validateSync(config).map(
-    (e) => `${e.property}=${JSON.stringify(env[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    (e) => `${e.property}=${JSON.stringify(env[e.property])}: ${[...new Set(Object.values(e.constraints ?? {}))].join('; ')}`,
   );
   problems.push(...config.corsOrigins.flatMap((entry) => corsOriginProblem(env.CORS_ORIGINS, entry)));
   problems.push(...webhookProblems(config, env));

@@ -4,7 +4,7 @@ import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-
 import type { RecordedMessage } from './server-messages';
 import { NoNulCharacters } from './validation';
 
-/** Names on the broker (PROTOCOL.md §2). Part of the contract: agents of other teams rely on them. */
+/** Names on the broker (docs/protocol.md §2). Part of the contract: agents of other teams rely on them. */
 export const Exchanges = {
   /** What agents report (topic, routing key = body type). */
   agentEvents: 'agent.events',

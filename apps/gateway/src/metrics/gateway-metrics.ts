@@ -5,7 +5,7 @@ import type { RecordedMessage } from '@app/contracts';
 import { SocketCensus } from '../presence';
 
 /**
- * This instance's figures (PROTOCOL.md §3 `/metrics`). Each app has its own
+ * This instance's figures (docs/protocol.md §3 `/metrics`). Each app has its own
  * registry, so two gateways in one process (tests) do not share counters.
  * Labels are bounded sets (types, commands, error codes): never an id.
  */
@@ -49,7 +49,7 @@ export class GatewayMetrics {
   });
   private readonly requestsFinished = new Counter({
     name: 'agent_stream_requests_finished_total',
-    help: 'Requests that ended (a request.completed recorded), by final status',
+    help: 'Requests that finished (a request.completed was recorded), by final status',
     labelNames: ['status'],
     registers: [this.registry],
   });
@@ -114,6 +114,7 @@ export class GatewayMetrics {
   eventsRecorded(messages: readonly RecordedMessage[]): void {
     for (const message of messages) {
       this.recorded.inc({ type: message.type });
+      // A request records one request.completed (later ones are dropped as after its end): one count per finished request.
       if (message.type === 'request.completed') this.requestsFinished.inc({ status: message.status });
     }
   }

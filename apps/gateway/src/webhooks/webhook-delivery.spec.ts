@@ -1,7 +1,7 @@
 import { retrySchedule } from '@app/messaging';
 import { WEBHOOK_RETRY, webhookIdOf, webhookOf, webhookRetrySpanSeconds } from './webhook-delivery';
 
-describe('webhook retry schedule (PROTOCOL.md §3)', () => {
+describe('webhook retry schedule (docs/protocol.md §3)', () => {
   it('retries first within 30 s', () => {
     expect(retrySchedule(WEBHOOK_RETRY)[0]).toBeLessThanOrEqual(30_000);
   });

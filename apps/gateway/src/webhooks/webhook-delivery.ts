@@ -9,7 +9,7 @@ export const WEBHOOK_QUEUE = 'agent-stream.webhooks.deliveries';
 
 /**
  * 5 s, 15 s, 45 s, … capped at 30 min: the first retry well within 30 s,
- * the last attempt about two hours after the first (PROTOCOL.md §3: at
+ * the last attempt about two hours after the first (docs/protocol.md §3: at
  * least an hour).
  */
 export const WEBHOOK_RETRY = retryPolicyOf({ attempts: 10, initialDelayMs: 5000, factor: 3, maxDelayMs: 30 * 60_000 });

@@ -3,7 +3,7 @@ import { Webhooks } from './webhooks';
 import { WebhookSender } from './webhook-sender';
 
 /**
- * PROTOCOL.md §3 webhooks. Composed into the gateway only when WEBHOOK_URLS
+ * docs/protocol.md §3 webhooks. Composed into the gateway only when WEBHOOK_URLS
  * is set (createGatewayApp): without it there is no hook, so the recording
  * path publishes nothing for webhooks (see RequestEventHooksPublisher).
  */

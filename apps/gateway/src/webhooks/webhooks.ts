@@ -8,7 +8,7 @@ import { WEBHOOK_EXCHANGE, WEBHOOK_QUEUE, WEBHOOK_RETRY, WEBHOOK_ROUTING_KEY, We
 import { WebhookSender } from './webhook-sender';
 
 /**
- * PROTOCOL.md §3 webhooks, built as any team's extension is: a hook on
+ * docs/protocol.md §3 webhooks, built as any team's extension is: a hook on
  * finished requests turns each into one job per URL; each job is POSTed and,
  * when the receiver fails, retried on its own schedule (a slow or broken
  * receiver never holds up another), then dead-lettered.
