@@ -1,6 +1,7 @@
 /**
- * Runs a refresh now and then every `everyMs` while started, never two at
- * once; waits while the tab is hidden (nobody looks, the gateway is spared).
+ * Runs a refresh now and then every `everyMs` (a number, or asked before each
+ * wait) while started, never two at once; waits while the tab is hidden
+ * (nobody looks, the gateway is spared).
  */
 export class Poller {
   private timer: number | undefined;
@@ -9,7 +10,7 @@ export class Poller {
 
   constructor(
     private readonly task: () => Promise<void>,
-    private readonly everyMs: number,
+    private readonly everyMs: number | (() => number),
   ) {
     document.addEventListener('visibilitychange', () => {
       if (this.active && document.visibilityState === 'visible') void this.now();
@@ -34,7 +35,7 @@ export class Poller {
       .catch(() => undefined)
       .finally(() => {
         this.running = undefined;
-        if (this.active && document.visibilityState === 'visible') this.timer = window.setTimeout(() => void this.now(), this.everyMs);
+        if (this.active && document.visibilityState === 'visible') this.timer = window.setTimeout(() => void this.now(), typeof this.everyMs === 'number' ? this.everyMs : this.everyMs());
       });
     return this.running;
   }

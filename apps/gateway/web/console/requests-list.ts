@@ -11,6 +11,7 @@ const LIST_STATUS_TEXT: Record<string, string> = { ...STATUS_TEXT, waiting: 'Wai
 
 const PAGE_SIZE = 25;
 const REFRESH_MS = 2000;
+const SLOW_PAGE_BACKOFF = 10;
 const TYPING_PAUSE_MS = 300;
 
 /**
@@ -26,7 +27,9 @@ export class RequestsList {
   private nextCursor: string | null = null;
   private selected: string | null = null;
   private readonly rows = new Map<string, HTMLTableRowElement>();
-  private readonly poller = new Poller(() => this.load(), REFRESH_MS);
+  /** A text filter is a scan on the server (no index): a slow page is asked for less often. */
+  private lastLoadMs = 0;
+  private readonly poller = new Poller(() => this.load(), () => Math.max(REFRESH_MS, SLOW_PAGE_BACKOFF * this.lastLoadMs));
   private typing: number | undefined;
 
   constructor(private readonly api: AdminClient) {
@@ -85,8 +88,10 @@ export class RequestsList {
 
   private async load(): Promise<void> {
     const pageNumber = this.cursors.length;
+    const started = performance.now();
     try {
       const page = await this.api.listRequests(this.filter, this.cursors[pageNumber - 1], PAGE_SIZE);
+      this.lastLoadMs = performance.now() - started;
       this.nextCursor = page.nextCursor;
       this.render(page.items);
       byId('list-updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
