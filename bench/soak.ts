@@ -38,6 +38,9 @@ const USAGE = `usage: npm run soak -- [--minutes M] [--sockets N] [--rate R] [--
   --interval S              seconds between samples (default 30)
   --warmup S                seconds of load left out of the memory trend (default: 2 intervals)`;
 
+/** A bad flag (or --help): its message is the whole answer, usage included. */
+class UsageError extends Error {}
+
 export function parseSoakOptions(argv: string[]): SoakOptions {
   const options: SoakOptions = { minutes: 10, sockets: 10_000, rate: 1000, watchersPerRequest: 10, intervalS: 30, warmupS: -1 };
   const flags: Record<string, keyof SoakOptions> = {
@@ -50,16 +53,16 @@ export function parseSoakOptions(argv: string[]): SoakOptions {
   };
   for (let i = 0; i < argv.length; i++) {
     const key = flags[argv[i]];
-    if (argv[i] === '--help') throw new Error(USAGE);
-    if (!key) throw new Error(`unknown argument '${argv[i]}'\n${USAGE}`);
+    if (argv[i] === '--help') throw new UsageError(USAGE);
+    if (!key) throw new UsageError(`unknown argument '${argv[i]}'\n${USAGE}`);
     const value = Number(argv[++i]);
     const whole = key !== 'minutes' && key !== 'intervalS' && key !== 'warmupS';
     if (!Number.isFinite(value) || value < 0 || (key !== 'warmupS' && value <= 0) || (whole && !Number.isInteger(value))) {
-      throw new Error(`${argv[i - 1]} takes a ${whole ? 'positive integer' : 'positive number'}; got '${argv[i] ?? ''}'\n${USAGE}`);
+      throw new UsageError(`${argv[i - 1]} takes a ${whole ? 'positive integer' : 'positive number'}; got '${argv[i] ?? ''}'\n${USAGE}`);
     }
     options[key] = value;
   }
-  if (options.sockets % options.watchersPerRequest !== 0) throw new Error(`--sockets must be a multiple of --watchers-per-request\n${USAGE}`);
+  if (options.sockets % options.watchersPerRequest !== 0) throw new UsageError(`--sockets must be a multiple of --watchers-per-request\n${USAGE}`);
   if (options.warmupS < 0) options.warmupS = 2 * options.intervalS;
   return options;
 }
@@ -271,8 +274,9 @@ if (require.main === module) {
     try {
       await main();
     } catch (error) {
-      failed = true;
-      console.error((error as Error).message.startsWith('usage:') ? (error as Error).message : `soak failed: ${(error as Error).stack ?? error}`);
+      failed = !(error instanceof UsageError && error.message === USAGE);
+      if (error instanceof UsageError) (failed ? console.error : console.log)(error.message);
+      else console.error(`soak failed: ${(error as Error).stack ?? error}`);
     } finally {
       if (!interrupted) {
         await stopAllChildren();
