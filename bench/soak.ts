@@ -253,7 +253,8 @@ async function main(): Promise<void> {
   console.log(`\nafter the warm-up (${options.warmupS} s): RSS ${fmt(summary.rssAfterWarmupMiB?.[0])} → ${fmt(summary.rssAfterWarmupMiB?.[1])} MiB (${fmt(summary.rssSlopeMiBPerMin, 2)} MiB/min), ` +
     `heap ${fmt(summary.heapAfterWarmupMiB?.[0])} → ${fmt(summary.heapAfterWarmupMiB?.[1])} MiB (${fmt(summary.heapSlopeMiBPerMin, 2)} MiB/min)`);
   console.log(`event-loop delay p99 per interval: median ${fmt(summary.loopP99MsMedian)} ms, worst ${fmt(summary.loopP99MsMax)} ms`);
-  console.log(`deliveries: ${summary.delivered} of ${summary.expected}; lost ${summary.lost}, duplicated ${summary.duplicates}, reordered ${summary.reordered}, disconnects ${summary.disconnects}; latency p50 ${fmt(summary.latencyP50Ms)} ms, p99 ${fmt(summary.latencyP99Ms)} ms`);
+  console.log(`deliveries: ${summary.delivered} of ${summary.expected}; lost (not there 15 s after the last publish) ${summary.lost}, duplicated ${summary.duplicates}, reordered ${summary.reordered}, disconnects ${summary.disconnects}; latency p50 ${fmt(summary.latencyP50Ms)} ms, p99 ${fmt(summary.latencyP99Ms)} ms`);
+  console.log(`machine load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (1, 5, 15 min)`);
   console.log(`SOAK_SUMMARY ${JSON.stringify(summary)}`);
   await gateway.stop();
 }
