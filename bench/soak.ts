@@ -168,6 +168,8 @@ export interface SoakSummary {
   heapAfterWarmupMiB: [number, number] | null;
   loopP99MsMax: number;
   loopP99MsMedian: number;
+  /** The lowest heap (what survives the collections) in the first and in the second half after the warm-up: flat lows, no leak, whatever the sawtooth. */
+  heapLowsMiB: [number, number] | null;
 }
 
 function summarize(options: SoakOptions, result: LoadResult, samples: Sample[]): SoakSummary {
@@ -175,6 +177,8 @@ function summarize(options: SoakOptions, result: LoadResult, samples: Sample[]):
   const byMinute = (pick: (s: Sample) => number) => slope(warm.map((s) => [s.atS / 60, pick(s)]));
   const range = (pick: (s: Sample) => number): [number, number] | null => (warm.length > 0 ? [pick(warm[0]), pick(warm[warm.length - 1])] : null);
   const loops = samples.map((s) => s.loopP99Ms).sort((a, b) => a - b);
+  const half = Math.floor(warm.length / 2);
+  const low = (part: Sample[]) => Math.min(...part.map((s) => s.heapMiB));
   const { counts } = result;
   return {
     sockets: options.sockets,
@@ -194,6 +198,7 @@ function summarize(options: SoakOptions, result: LoadResult, samples: Sample[]):
     heapAfterWarmupMiB: range((s) => s.heapMiB),
     loopP99MsMax: loops[loops.length - 1] ?? 0,
     loopP99MsMedian: loops[Math.floor(loops.length / 2)] ?? 0,
+    heapLowsMiB: half > 0 ? [low(warm.slice(0, half)), low(warm.slice(half))] : null,
   };
 }
 
@@ -252,6 +257,7 @@ async function main(): Promise<void> {
   const summary = summarize(options, result, sampler.samples);
   console.log(`\nafter the warm-up (${options.warmupS} s): RSS ${fmt(summary.rssAfterWarmupMiB?.[0])} → ${fmt(summary.rssAfterWarmupMiB?.[1])} MiB (${fmt(summary.rssSlopeMiBPerMin, 2)} MiB/min), ` +
     `heap ${fmt(summary.heapAfterWarmupMiB?.[0])} → ${fmt(summary.heapAfterWarmupMiB?.[1])} MiB (${fmt(summary.heapSlopeMiBPerMin, 2)} MiB/min)`);
+  if (summary.heapLowsMiB) console.log(`heap lows (after collections), first half → second half after the warm-up: ${fmt(summary.heapLowsMiB[0])} → ${fmt(summary.heapLowsMiB[1])} MiB`);
   console.log(`event-loop delay p99 per interval: median ${fmt(summary.loopP99MsMedian)} ms, worst ${fmt(summary.loopP99MsMax)} ms`);
   console.log(`deliveries: ${summary.delivered} of ${summary.expected}; lost (not there 15 s after the last publish) ${summary.lost}, duplicated ${summary.duplicates}, reordered ${summary.reordered}, disconnects ${summary.disconnects}; latency p50 ${fmt(summary.latencyP50Ms)} ms, p99 ${fmt(summary.latencyP99Ms)} ms`);
   console.log(`machine load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (1, 5, 15 min)`);
