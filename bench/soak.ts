@@ -163,6 +163,8 @@ export interface SoakSummary {
   lost: number;
   duplicates: number;
   reordered: number;
+  /** Live `seq` numbers a connection skipped (a loss in the middle of a stream, not a late tail). */
+  seqGaps: number;
   disconnects: number;
   latencyP50Ms?: number;
   latencyP99Ms?: number;
@@ -193,6 +195,7 @@ function summarize(options: SoakOptions, result: LoadResult, samples: Sample[]):
     lost: counts.lost,
     duplicates: counts.duplicates + counts.seqRepeats,
     reordered: counts.outOfOrder,
+    seqGaps: counts.seqGaps,
     disconnects: counts.disconnects,
     latencyP50Ms: result.latency.percentile(50),
     latencyP99Ms: result.latency.percentile(99),
@@ -263,7 +266,7 @@ async function main(): Promise<void> {
     `heap ${fmt(summary.heapAfterWarmupMiB?.[0])} → ${fmt(summary.heapAfterWarmupMiB?.[1])} MiB (${fmt(summary.heapSlopeMiBPerMin, 2)} MiB/min)`);
   if (summary.heapLowsMiB) console.log(`heap lows (after collections), first half → second half after the warm-up: ${fmt(summary.heapLowsMiB[0])} → ${fmt(summary.heapLowsMiB[1])} MiB`);
   console.log(`event-loop delay p99 per interval: median ${fmt(summary.loopP99MsMedian)} ms, worst ${fmt(summary.loopP99MsMax)} ms`);
-  console.log(`deliveries: ${summary.delivered} of ${summary.expected}; lost (not there ${options.graceS} s after the last publish) ${summary.lost}, duplicated ${summary.duplicates}, reordered ${summary.reordered}, disconnects ${summary.disconnects}; latency p50 ${fmt(summary.latencyP50Ms)} ms, p99 ${fmt(summary.latencyP99Ms)} ms`);
+  console.log(`deliveries: ${summary.delivered} of ${summary.expected}; lost (not there ${options.graceS} s after the last publish) ${summary.lost}, duplicated ${summary.duplicates}, reordered ${summary.reordered}, seq gaps ${summary.seqGaps}, disconnects ${summary.disconnects}; latency p50 ${fmt(summary.latencyP50Ms)} ms, p99 ${fmt(summary.latencyP99Ms)} ms`);
   console.log(`machine load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (1, 5, 15 min)`);
   console.log(`SOAK_SUMMARY ${JSON.stringify(summary)}`);
   await gateway.stop();

@@ -33,7 +33,7 @@ describe('soak (CI size): npm run soak reports every delivery, no loss', () => {
     const line = text.split('\n').find((l) => l.startsWith('SOAK_SUMMARY '));
     expect(line).toBeDefined();
     const summary = JSON.parse(line!.slice('SOAK_SUMMARY '.length));
-    expect(summary).toMatchObject({ lost: 0, duplicates: 0, reordered: 0, disconnects: 0 });
+    expect(summary).toMatchObject({ lost: 0, duplicates: 0, reordered: 0, seqGaps: 0, disconnects: 0 });
     expect(summary.delivered).toBe(summary.expected);
     expect(summary.expected).toBeGreaterThanOrEqual(500 * 200 * 60 / 50);
   }, 300_000);
