@@ -1,6 +1,6 @@
 import { Equals, IsInt, IsObject, IsOptional, IsString, Length, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { ErrorBody } from './error-codes';
-import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, type RequestStatus } from './request-status';
+import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, WORKFLOW_MESSAGE, WORKFLOW_PATTERN, type RequestStatus } from './request-status';
 import { MaxJsonBytes, NoNulCharacters } from './validation';
 
 export const USER_QUERY_MAX_CHARS = 10_000;
@@ -37,6 +37,12 @@ export class StartCommand extends RequestCommand {
   @IsObject()
   @MaxJsonBytes(CONTEXT_MAX_BYTES)
   context?: Record<string, unknown>;
+
+  /** The agents to run it (PROTOCOL.md §1); absent: the default workflow. */
+  @IsOptional()
+  @IsString()
+  @Matches(WORKFLOW_PATTERN, { message: WORKFLOW_MESSAGE })
+  workflow?: string;
 }
 
 export class CancelCommand extends RequestCommand {

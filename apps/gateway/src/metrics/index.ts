@@ -1,3 +1,2 @@
 export { GatewayMetrics } from './gateway-metrics';
-export { CommandMetricsInterceptor } from './command-metrics.interceptor';
 export { MetricsModule } from './metrics.module';

@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { PresenceModule } from '../presence';
-import { CommandMetricsInterceptor } from './command-metrics.interceptor';
 import { GatewayMetrics } from './gateway-metrics';
 import { MetricsController } from './metrics.controller';
 
@@ -9,7 +8,7 @@ import { MetricsController } from './metrics.controller';
 @Module({
   imports: [PresenceModule],
   controllers: [MetricsController],
-  providers: [GatewayMetrics, CommandMetricsInterceptor],
-  exports: [GatewayMetrics, CommandMetricsInterceptor],
+  providers: [GatewayMetrics],
+  exports: [GatewayMetrics],
 })
 export class MetricsModule {}
