@@ -128,7 +128,7 @@ describe('@StreamCommand: a socket command added by an extension module', () => 
     const before = await scrapeCommands();
     expect(await client.ack('pause', { requestId: 'r1' })).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: "no such command: 'pause'" } });
     client.socket.emit('pause', { requestId: 'r1' }); // no callback: nothing comes back, nothing breaks
-    expect(await client.ack('no-payload-at-all')).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await client.socket.timeout(5000).emitWithAck('no-payload-at-all')).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     // 'error' is not reserved for clients; on the server an unhandled 'error' emit would throw.
     expect(await client.ack('error', {})).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     // The connection is fine and the metric counts by command with a fixed label for unknown names.
