@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -18,6 +18,21 @@ const SERVER_ONLY = ['class-validator', 'class-transformer', 'reflect-metadata',
  * tests build it too. Fails if a server-only package slipped into the bundle.
  */
 export async function buildProgressPage(outDir: string): Promise<void> {
+  mkdirSync(join(outDir, 'assets'), { recursive: true });
+  // Built beside the page, then each file renamed over its old copy: a gateway serving
+  // `outDir` meanwhile answers with the old file or the new one, never with none.
+  const staging = mkdtempSync(join(outDir, '.staging-'));
+  try {
+    await bundle(staging);
+    for (const file of ['index.html', ...readdirSync(join(staging, 'assets')).map((name) => join('assets', name))]) {
+      renameSync(join(staging, file), join(outDir, file));
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function bundle(outDir: string): Promise<void> {
   const assets = join(outDir, 'assets');
   mkdirSync(assets, { recursive: true });
   const result = await build({
@@ -32,13 +47,11 @@ export async function buildProgressPage(outDir: string): Promise<void> {
     target: ['chrome100', 'firefox100', 'safari15'],
     tsconfig: join(SOURCE, 'tsconfig.json'),
     metafile: true,
-    // The contracts' OpenAPI decorators are for the server's document: no-ops here.
-    alias: { '@nestjs/swagger': join(SOURCE, 'openapi-shim.ts') },
     logLevel: 'warning',
   });
   const inputs = Object.keys(result.metafile.inputs);
   const leaked = SERVER_ONLY.filter((name) => inputs.some((input) => input.includes(`node_modules/${name}/`)));
-  // Import single contract files (`@app/contracts/<file>`) in browser code: the index also exports the DTOs.
+  // Browser code imports the plain contract files (`@app/contracts/wire`, …): the index also exports the DTOs.
   if (leaked.length > 0) throw new Error(`server-only packages in the browser bundle: ${leaked.join(', ')}`);
   copyFileSync(join(SOURCE, 'index.html'), join(outDir, 'index.html'));
 }

@@ -4,6 +4,8 @@ import { AgentEventSink } from './agent-event-sink';
 import { AGENT_KIT_OPTIONS, type AgentKitOptions } from './agent-kit.options';
 import { AgentWorker } from './agent-worker';
 import { BrokerEventSink } from './broker-event-sink';
+import { WorkerHttpServer } from './worker-http-server';
+import { WorkerMetrics } from './worker-metrics';
 
 /**
  * Runs this process's agent workflows: every provider decorated with
@@ -22,7 +24,11 @@ export class AgentKitModule {
         { provide: AGENT_KIT_OPTIONS, useValue: options },
         { provide: AgentEventSink, useClass: BrokerEventSink },
         AgentWorker,
+        // Health and metrics on AGENT_HTTP_PORT (off when unset).
+        WorkerMetrics,
+        WorkerHttpServer,
       ],
+      exports: [WorkerHttpServer],
     };
   }
 }

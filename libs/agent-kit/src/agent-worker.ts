@@ -1,5 +1,5 @@
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { agentCommandRoutingKey, CancelRequestCommand, CommandRoutingKeys, Exchanges, FeedbackRequestCommand, StartRequestCommand } from '@app/contracts';
@@ -12,6 +12,7 @@ import { AGENT_KIT_OPTIONS, type AgentKitOptions } from './agent-kit.options';
 import { RunClaims } from './run-claims';
 import { RunRegistry, type StartResult } from './run-registry';
 import { planWorkflowRoutes, type FoundWorkflow, type WorkflowRoute } from './workflow-routes';
+import { WorkerMetrics } from './worker-metrics';
 
 const DEFAULT_DRAIN_MS = 5000;
 const DEFAULT_REDELIVERY_GRACE_MS = 3000;
@@ -56,6 +57,7 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(AGENT_KIT_OPTIONS) private readonly options: AgentKitOptions,
     amqp: AmqpConnection,
     private readonly discovery: DiscoveryService,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     this.registry = new RunRegistry(sink, { abortGraceMs: options.abortGraceMs });
     this.claims = new RunClaims(() => amqp.managedConnection.connection);
@@ -149,8 +151,8 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.registry.holds(requestId) && !this.claims.isHeld(requestId)) {
       if (!(await this.mayTake(requestId, message, channel))) return;
     }
-    const done = this.registry
-      .start(command, route.workflow, route.name)
+    const run = this.registry.start(command, route.workflow, route.name);
+    const done = (this.metrics?.track(requestId, run) ?? run)
       .catch((error: unknown): StartResult => {
         this.logger.error({ requestId }, `run ${requestId} broke: ${(error as Error).message}`);
         return 'interrupted';

@@ -1,5 +1,4 @@
-import type { AckFailure } from '@app/contracts';
-import { ErrorCode } from '@app/contracts/error-codes';
+import { ErrorCode, type AckFailure } from '@app/contracts/wire';
 import { ClientCommandError } from './client-error';
 
 export interface RetryPolicy {
@@ -25,7 +24,7 @@ export function backoffDelay(n: number, policy: RetryPolicy, random: () => numbe
 /**
  * Sends a command until it is acknowledged, retrying with backoff while the
  * gateway answers `UNAVAILABLE` or no acknowledgement comes (commands are
- * idempotent, PROTOCOL.md §1). Any other failure rejects at once.
+ * idempotent, docs/protocol.md §1). Any other failure rejects at once.
  */
 export async function sendWithRetry<A extends Ack>(
   send: (ackTimeoutMs: number) => Promise<A>,
