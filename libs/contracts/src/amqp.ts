@@ -29,7 +29,7 @@ export const CommandRoutingKeys = {
   feedback: 'request.feedback',
 } as const;
 
-/** `request.start` for the default workflow, `request.start.<workflow>` for a named one (PROTOCOL.md §2). */
+/** `request.start` for the default workflow, `request.start.<workflow>` for a named one (docs/protocol.md §2). */
 export function startRoutingKey(workflow?: string): string {
   return workflow === undefined ? CommandRoutingKeys.start : `${CommandRoutingKeys.start}.${workflow}`;
 }

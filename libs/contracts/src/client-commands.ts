@@ -40,7 +40,7 @@ export class StartCommand extends RequestCommand implements wire.StartCommand {
   @MaxJsonBytes(CONTEXT_MAX_BYTES)
   context?: Record<string, unknown>;
 
-  /** The agents to run it (PROTOCOL.md §1); absent: the default workflow. */
+  /** The agents to run it (docs/protocol.md §1); absent: the default workflow. */
   @IsOptional()
   @IsString()
   @Matches(WORKFLOW_PATTERN, { message: WORKFLOW_MESSAGE })
