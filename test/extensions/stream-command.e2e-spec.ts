@@ -2,7 +2,7 @@ import { Injectable, Module, type INestApplication, type INestApplicationContext
 import { IsString, Length, Matches } from 'class-validator';
 import { AgentWorkflow, type AgentRun } from '@app/agent-kit';
 import { CommandError, ErrorCode, isFinalStatus, REQUEST_ID_PATTERN } from '@app/contracts';
-import { AgentCommandForwarder, StreamCommand, type StreamCommandContext } from '../../apps/gateway/src/commands';
+import { AgentCommandForwarder, StreamCommand, type StreamCommandContext } from '@app/gateway';
 import { closeAll, connectAs, newRequestId, newUser, startAgentWorker, startGateway } from '../support/gateway-harness';
 import type { StreamClient } from '../support/stream-client';
 

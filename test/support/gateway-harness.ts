@@ -9,6 +9,7 @@ import { mintToken } from './tokens';
  * A gateway on a random port, in this process, against the run's private vhost and database.
  * `env` overrides settings for this gateway only (`undefined` unsets one); the configuration is
  * read while the app is created, so the environment is restored right after.
+ * `options.imports`: extension modules, composed in as `createGatewayApp` does for a team.
  */
 export async function startGateway(
   env: Record<string, string | undefined> = {},

@@ -13,6 +13,8 @@ export interface ConsumerSpec {
   bindings: Array<{ exchange: string; routingKey: string }>;
   /** Unacked messages in flight on this consumer's own channel. */
   prefetch: number;
+  /** Queues declared with it (not consumed): its retry and dead-letter queues. */
+  extraQueues?: Array<{ queue: string; options: Options.AssertQueue }>;
   /**
    * More queues taken on the same channel by the same handler; `prefetch`
    * then counts across all of them (RabbitMQ's channel-wide prefetch).
@@ -34,6 +36,11 @@ export type DeliveryHandler = (message: ConsumeMessage, channel: Channel) => voi
  * We use these rather than `@RabbitSubscribe` because the recorder needs raw
  * deliveries (group commit, multiple-ack, dead-lettering with a reason) and
  * per-instance queues must be re-created on a new connection.
+ * Handlers of one message at a time use `@Subscribe` (BrokerSubscriptions),
+ * built on this. Two of ours stay raw: the recorder (a batch per flush, one
+ * multiple-ack, retried as a whole, never dead-lettered for a database
+ * outage) and live delivery's per-instance fan-out queue (server-named,
+ * exclusive, no retry: a missed event is read from the log instead).
  */
 @Injectable()
 export class BrokerConsumer implements BeforeApplicationShutdown {
@@ -50,6 +57,7 @@ export class BrokerConsumer implements BeforeApplicationShutdown {
       setup: async (channel: Channel) => {
         const more = spec.moreQueues ?? [];
         await channel.prefetch(spec.prefetch, more.length > 0);
+        for (const extra of spec.extraQueues ?? []) await channel.assertQueue(extra.queue, extra.options);
         const consumerTags: string[] = [];
         for (const { queue: name, queueOptions, bindings } of [spec, ...more]) {
           const { queue } = await channel.assertQueue(name ?? '', queueOptions);
