@@ -33,6 +33,11 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * A start cancelled before any worker took it is ended at once, never run
  * (the gateway's cancel marker, see mayTake).
  *
+ * Raw BrokerConsumer deliveries rather than `@Subscribe`: a start stays
+ * unacked for its whole run, may be handed back to the queue for another
+ * worker (claims, below), and all workflows' queues share one prefetch —
+ * none of which a handler that is acked when it returns can express.
+ *
  * A run is claimed on the broker before it starts (RunClaims): a start that
  * comes back while its run is alive elsewhere — the holder's channel dropped
  * in a broker blip — is handed back until it reaches the holder, which keeps
