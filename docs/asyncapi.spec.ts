@@ -63,6 +63,7 @@ const SERVER_MESSAGES: { [K in keyof ServerToClientEvents]: K } = {
   error: 'error',
   'request.completed': 'request.completed',
   status: 'status',
+  output: 'output',
   state: 'state',
 };
 /** The component message of each command and of its ack. */

@@ -8,4 +8,5 @@ export * from './validation';
 export * from './agent-event-mapping';
 export * from './request-projection';
 export * from './request-snapshot';
+export * from './output-text';
 export * from './admin-api';

@@ -31,4 +31,4 @@ export const MAX_ID_CHARS = 200;
 export const REQUEST_ID_MESSAGE = 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
 
 /** The types a recorded message can have (PROTOCOL.md §1, server → client). */
-export const RECORDED_TYPE_NAMES = ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status'] as const;
+export const RECORDED_TYPE_NAMES = ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status', 'output'] as const;

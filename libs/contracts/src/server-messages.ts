@@ -100,6 +100,17 @@ export class StatusFields {
   owner?: string;
 }
 
+export class OutputFields {
+  @ApiProperty(AGENT)
+  agent!: string;
+
+  @ApiProperty({ description: "the step's order (`data.stepOrder`, else `data.step`)" })
+  step!: number;
+
+  @ApiProperty({ description: "a piece of the step's output text; the output is the concatenation of the deltas in seq order" })
+  delta!: string;
+}
+
 /** Each recorded type's own fields, as classes: what OpenAPI composes the message schemas from. */
 export const RECORDED_FIELD_MODELS = {
   progress: ProgressFields,
@@ -108,6 +119,7 @@ export const RECORDED_FIELD_MODELS = {
   error: AgentErrorFields,
   'request.completed': RequestCompletedFields,
   status: StatusFields,
+  output: OutputFields,
 } as const;
 
 /** Every model a recorded-message schema refers to (for `@ApiExtraModels`). */
@@ -138,6 +150,7 @@ export interface RecordedFieldsByType {
   error: AgentErrorFields;
   'request.completed': RequestCompletedFields;
   status: StatusFields;
+  output: OutputFields;
 }
 export type RecordedType = keyof RecordedFieldsByType;
 export const RECORDED_TYPES: readonly RecordedType[] = RECORDED_TYPE_NAMES;
@@ -156,6 +169,7 @@ export type ProgressMessage = Extract<RecordedMessage, { type: 'progress' }>;
 export type QuestionMessage = Extract<RecordedMessage, { type: 'question' }>;
 export type RequestCompletedMessage = Extract<RecordedMessage, { type: 'request.completed' }>;
 export type StatusMessage = Extract<RecordedMessage, { type: 'status' }>;
+export type OutputMessage = Extract<RecordedMessage, { type: 'output' }>;
 
 export class AgentSummary {
   @ApiProperty()
@@ -188,6 +202,14 @@ export class StepSummary {
 
   @ApiPropertyOptional({ description: 'any JSON value' })
   error?: unknown;
+
+  /** The step's output deltas so far, concatenated in seq order (at most OUTPUT_MAX_BYTES of UTF-8). */
+  @ApiPropertyOptional({ description: "the step's output deltas so far, concatenated in seq order (at most OUTPUT_MAX_BYTES of UTF-8)" })
+  output?: string;
+
+  /** The output passed the limit: `output` holds its longest prefix of whole characters within it. */
+  @ApiPropertyOptional({ enum: [true], description: '`output` passed OUTPUT_MAX_BYTES and holds its first part; the whole text is in the event log' })
+  outputTruncated?: true;
 }
 /** A question an agent waits on: the `question` message's fields. */
 export class PendingQuestion extends QuestionFields {}
@@ -268,5 +290,6 @@ export interface ServerToClientEvents {
   error: (message: Extract<RecordedMessage, { type: 'error' }> | WatchRefusedMessage) => void;
   'request.completed': (message: RequestCompletedMessage) => void;
   status: (message: StatusMessage) => void;
+  output: (message: OutputMessage) => void;
   state: (message: StateMessage) => void;
 }
