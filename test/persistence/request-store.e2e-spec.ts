@@ -68,7 +68,7 @@ describe('RequestStore (Postgres)', () => {
         expect(rows.map((m: { name: string }) => m.name)).toEqual(PERSISTENCE_MIGRATIONS.map((M) => new M().name));
         const tables = await instances[0].query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema]);
         expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual([
-          'gateway_instances', 'migrations', 'request_agents', 'request_events', 'request_questions', 'request_steps', 'request_watchers', 'requests',
+          'gateway_instances', 'migrations', 'request_agents', 'request_events', 'request_questions', 'request_step_output', 'request_steps', 'request_watchers', 'requests',
         ]);
         expect(await runMigrations(instances[1])).toEqual([]);
       } finally {
@@ -325,7 +325,7 @@ describe('RequestStore (Postgres)', () => {
       const current = inSchema(PERSISTENCE_MIGRATIONS);
       await current.initialize();
       try {
-        expect((await runMigrations(current)).map((m) => m.name)).toEqual(['ProjectionRows1764300000000', 'OperatorSurface1764400000000']);
+        expect((await runMigrations(current)).map((m) => m.name)).toEqual(['ProjectionRows1764300000000', 'OperatorSurface1764400000000', 'StepOutput1765100000000']);
         const state = await new RequestStore(current).getState('old-1', undefined, 10);
         expect(state).toMatchObject({ seq: 7, status: 'waiting', agents: projection.agents, steps: projection.steps, pendingQuestions: projection.pendingQuestions, result: null });
         expect(state).not.toHaveProperty('error');
