@@ -1,6 +1,7 @@
 import { AgentEventTypes, jsonByteLength, type FinalStatus, type StartRequestCommand } from '@app/contracts';
 import { AgentEventSink } from './agent-event-sink';
 import type { AgentReporter, AgentRun, AgentWorkflow } from './agent-workflow';
+import type { OutputCoalescing } from './output-coalescer';
 import { PendingQuestions } from './pending-questions';
 import { RunCancelledError, WorkerShutdownError } from './run-errors';
 import { RunReporter, type RunEventPort } from './run-reporter';
@@ -13,6 +14,8 @@ export interface AgentRunOptions {
   workflowName?: string;
   /** How long an aborted workflow may take to wind down before the kit ends the run without it. */
   abortGraceMs?: number;
+  /** How output deltas are gathered into events. */
+  output?: OutputCoalescing;
 }
 
 type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -56,7 +59,7 @@ export class AgentRunSession implements AgentRun, RunEventPort {
   agent(name: string): AgentReporter {
     let reporter = this.reporters.get(name);
     if (!reporter) {
-      reporter = new RunReporter(name, this);
+      reporter = new RunReporter(name, this, this.options.output);
       this.reporters.set(name, reporter);
     }
     return reporter;
@@ -134,6 +137,7 @@ export class AgentRunSession implements AgentRun, RunEventPort {
   }
 
   private async end(settled: Settled | undefined): Promise<RunOutcome> {
+    await this.endOutputs();
     this.closed = true;
     this.questions.clear();
     await this.sending;
@@ -160,6 +164,15 @@ export class AgentRunSession implements AgentRun, RunEventPort {
     } catch {
       // The broker did not take the ending: redo the run (its events repeat with the same ids).
       return 'interrupted';
+    }
+  }
+
+  /** Buffered output goes out before the request ends; after a cancel or shutdown it is dropped, unsent. */
+  private async endOutputs(): Promise<void> {
+    for (const reporter of this.reporters.values()) {
+      if (this.signal.aborted) reporter.discardOutputs();
+      // A failed publish is remembered by send() and ends the run interrupted; a failed flush adds nothing to it.
+      else await reporter.flushOutputs().catch(() => undefined);
     }
   }
 

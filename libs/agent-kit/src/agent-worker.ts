@@ -49,7 +49,7 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(AGENT_KIT_OPTIONS) private readonly options: AgentKitOptions,
     amqp: AmqpConnection,
   ) {
-    this.registry = new RunRegistry(workflow, sink, { abortGraceMs: options.abortGraceMs });
+    this.registry = new RunRegistry(workflow, sink, { abortGraceMs: options.abortGraceMs, output: options.output });
     this.claims = new RunClaims(() => amqp.managedConnection.connection);
   }
 
