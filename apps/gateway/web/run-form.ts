@@ -10,6 +10,9 @@ const KNOBS = [
   ['knob-step-delay', 'stepDelayMs'],
   ['knob-ask-at', 'askAtStep'],
   ['knob-fail-at', 'failAtStep'],
+  ['knob-stream-at', 'streamAtStep'],
+  ['knob-tokens-per-second', 'tokensPerSecond'],
+  ['knob-stream-tokens', 'streamTokens'],
 ] as const;
 
 /** The "new run" form: a query and the demo knobs of PROTOCOL.md §4 (`context.demo`); empty knobs are left out. */

@@ -48,7 +48,10 @@ export function simulateTool(step: PlanStep, answer?: string): Record<string, un
   return { output };
 }
 
-const WORDS = ['the', 'agent', 'reads', 'sources', 'and', 'writes', 'a', 'summary', 'of', 'findings', 'with', 'figures', 'café', 'naïve', 'résumé', '— 😀', 'données', 'über', 'analysis', 'step'];
+const WORDS = [
+  'the', 'agent', 'reads', 'sources', 'and', 'writes', 'a', 'summary', 'of', 'its', 'findings,', 'with', 'figures', 'from',
+  'café', 'naïve', 'résumé', 'données', 'über', '— 😀', 'analysis', 'shows', 'that', 'most', 'routes', 'are', 'open.', 'then',
+];
 
 /**
  * The text a streaming demo step "writes": `count` tokens (words with a
@@ -56,8 +59,11 @@ const WORDS = ['the', 'agent', 'reads', 'sources', 'and', 'writes', 'a', 'summar
  * with accents and an emoji so that every client's UTF-8 handling is tested.
  */
 export function demoTokens(step: PlanStep, count: number): string[] {
+  let seed = step.stepOrder;
   return Array.from({ length: count }, (_, i) => {
-    const word = WORDS[(i * 7 + step.stepOrder) % WORDS.length];
+    // A small linear congruential generator: varied words, the same ones on every run.
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    const word = WORDS[(seed >>> 16) % WORDS.length];
     return i === 0 ? `Step ${step.stepOrder}: ${word}` : (i % 12 === 0 ? '\n' : ' ') + word;
   });
 }
