@@ -232,6 +232,13 @@ describe('the live progress page in Chromium', () => {
       await page.waitForFunction((length) => (document.querySelector('#steps .step:nth-child(2) .step-output')?.textContent ?? '').length > length + 100, after.length);
       await screenshot(page, `12-streaming-after-reload-${reload}`);
     }
+    // The box follows the end; a reader who scrolled up to read keeps their place while the text grows.
+    const box = `${stepRow(2)} .step-output`;
+    expect(await page.$eval(box, (el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(30);
+    await page.$eval(box, (el) => (el.scrollTop = 0));
+    const scrolledAt = (await shownText()).length;
+    await page.waitForFunction((length) => (document.querySelector('#steps .step:nth-child(2) .step-output')?.textContent ?? '').length > length + 50, scrolledAt);
+    expect(await page.$eval(box, (el) => el.scrollTop)).toBe(0);
 
     await page.waitForSelector('#request-status.badge-completed', { timeout: 30_000 });
     await steady.waitFor('request.completed', (m) => m.requestId === requestId, 10_000);
