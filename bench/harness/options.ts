@@ -11,7 +11,7 @@ export interface Options {
   longRate?: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only a,b,c,d,e,f] [--steps K] [--long-rate N] [--profile]
+export const USAGE = `usage: npm run bench -- [--quick] [--only a,b,c,d,e,f,g] [--steps K] [--long-rate N] [--profile]
   --quick     short windows, one repetition, fewer connections and events (under 3 minutes)
   --only      run these scenarios only (comma-separated keys)
   --steps K   cycle K distinct steps per request in (a), (b), (c), (f) instead of a new step per event
