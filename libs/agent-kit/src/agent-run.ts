@@ -89,9 +89,9 @@ export class AgentRunSession implements AgentRun, RunEventPort {
 
   // ---- RunEventPort: used by the reporters ----
 
-  publish(agent: string, type: string, data: Record<string, unknown>): Promise<void> {
+  publish(agent: string, type: string, data: Record<string, unknown>, idSuffix?: string): Promise<void> {
     if (this.closed || this.signal.aborted) return Promise.reject(this.signal.reason ?? new Error(`run ${this.requestId} has ended`));
-    return this.send(agent, type, data);
+    return this.send(agent, type, data, idSuffix);
   }
 
   ask(agent: string, prompt: string, options: string[] | undefined, timeoutMs: number): Promise<string> {
@@ -184,16 +184,23 @@ export class AgentRunSession implements AgentRun, RunEventPort {
     return this.lastAgent ?? this.options.workflowName ?? 'workflow';
   }
 
-  /** Numbers the event now (call order) and sends it after the previous one: per-run order on the broker. */
-  private send(agent: string, type: string, data: Record<string, unknown>): Promise<void> {
+  /**
+   * Numbers the event now (call order) and sends it after the previous one: per-run order on the broker.
+   * With `idSuffix` the event's id is `<requestId>:<agent>:<idSuffix>` and takes no number.
+   */
+  private send(agent: string, type: string, data: Record<string, unknown>, idSuffix?: string): Promise<void> {
     if (this.publishError !== undefined) return Promise.reject(this.publishError);
     // An author's mistake, refused at the call: as a broker failure it would requeue the run forever.
     const problem = unpublishable(data);
     if (problem) return Promise.reject(new TypeError(`${type} data ${problem}`));
-    const n = (this.counters.get(agent) ?? 0) + 1;
-    this.counters.set(agent, n);
+    let id = idSuffix;
+    if (id === undefined) {
+      const n = (this.counters.get(agent) ?? 0) + 1;
+      this.counters.set(agent, n);
+      id = String(n);
+    }
     this.lastAgent = agent;
-    const event = { type, requestId: this.requestId, agent, eventId: `${this.requestId}:${agent}:${n}`, data };
+    const event = { type, requestId: this.requestId, agent, eventId: `${this.requestId}:${agent}:${id}`, data };
     const sent = this.sending.then(() => {
       // After one failed publish nothing more goes out: a later event must not overtake a lost one.
       if (this.publishError !== undefined) throw this.publishError;

@@ -152,6 +152,18 @@ describe('agent.output / agent.stream', () => {
     expect(sink.events.find((e) => e.data.status === 'failed' && e.type === 'writer.step.progress')!.data).toMatchObject({ error: 'model overloaded', stepOrder: 1 });
   });
 
+  it("numbers output events per step, apart from the agent's other events: a redo that coalesces differently keeps the other ids", async () => {
+    const ids = async (windowMs: number) => {
+      const { sink, session } = setup({ windowMs, maxBytes: 1024 });
+      await session.execute({ run: (run) => run.agent('writer-agent').stream(1, tokens(['a', 'b', 'c', 'd'], 5)) });
+      return sink.events.map((e) => e.eventId);
+    };
+    const [oneEvent, fourEvents] = [await ids(10_000), await ids(0)];
+    expect(oneEvent).toEqual(['req-1:writer-agent:1', 'req-1:writer-agent:step1:out1', 'req-1:writer-agent:2', 'req-1:writer-agent:3']);
+    expect(fourEvents.filter((id) => !id.includes(':out'))).toEqual(['req-1:writer-agent:1', 'req-1:writer-agent:2', 'req-1:writer-agent:3']);
+    expect(fourEvents.filter((id) => id.includes(':out'))).toEqual([1, 2, 3, 4].map((k) => `req-1:writer-agent:step1:out${k}`));
+  });
+
   it('refuses a step that is not a number and a delta with a lone surrogate at the call', async () => {
     const { session } = setup();
     const writer = session.agent('writer');

@@ -6,7 +6,8 @@ import { OutputCoalescer, type OutputCoalescing } from './output-coalescer';
 export interface RunEventPort {
   /** The run's signal: a stream stops pulling its source when it aborts. */
   readonly signal: AbortSignal;
-  publish(agent: string, type: string, data: Record<string, unknown>): Promise<void>;
+  /** `idSuffix`: the event's own id (after `<requestId>:<agent>:`) instead of the agent's next number. */
+  publish(agent: string, type: string, data: Record<string, unknown>, idSuffix?: string): Promise<void>;
   ask(agent: string, prompt: string, options: string[] | undefined, timeoutMs: number): Promise<string>;
   noteErrorReported(): void;
 }
@@ -87,7 +88,10 @@ export class RunReporter implements AgentReporter {
     let coalescer = this.outputs.get(step);
     if (!coalescer) {
       const type = `${this.typePrefix}.step${AgentEventTypes.outputSuffix}`;
-      coalescer = new OutputCoalescer((delta) => this.port.publish(this.name, type, { stepOrder: step, delta }), this.coalescing);
+      // Output events are numbered per step, apart from the agent's other events: how tokens fall into
+      // windows differs between a run and its redo, and must not shift the ids of the reports after them.
+      let sent = 0;
+      coalescer = new OutputCoalescer((delta) => this.port.publish(this.name, type, { stepOrder: step, delta }, `step${step}:out${++sent}`), this.coalescing);
       this.outputs.set(step, coalescer);
     }
     return coalescer;
