@@ -118,7 +118,7 @@ async function main(): Promise<void> {
         }),
     });
 
-    // A step's output (PROTOCOL.md §1): each request's step 1 grows to OUTPUT_BYTES in DELTA_BYTES deltas.
+    // A step's output (docs/protocol.md §1): each request's step 1 grows to OUTPUT_BYTES in DELTA_BYTES deltas.
     const outputIds = Array.from({ length: OUTPUT_REQUESTS }, (_, i) => `output-${i}`);
     for (const requestId of outputIds) await start(requestId);
     const deltas = Math.ceil(OUTPUT_BYTES / DELTA_BYTES);

@@ -15,6 +15,7 @@ async function shownPicture(page: Page) {
     steps: [...document.querySelectorAll<HTMLElement>('#steps .step')].map((row) => ({
       step: Number(row.querySelector('.step-number')!.textContent),
       status: row.dataset.status,
+      title: row.querySelector('.step-title')!.textContent,
       tool: row.querySelector('.step-tool')!.textContent,
       detail: row.querySelector('.step-detail')!.textContent,
       bar: (row.querySelector('.bar-fill') as HTMLElement).style.width,
@@ -111,6 +112,9 @@ describe('the live progress page in Chromium', () => {
     const shown = await shownPicture(page);
     expect(stepStatuses(shown.steps)).toEqual(expectedSteps(state));
     expect(shown.steps[3].detail).toContain('as asked: be brief');
+    // Each row shows what the agent said the step is (state.steps[].title, from the demo's data.title).
+    expect(shown.steps.map((s) => s.title)).toEqual(state.steps.map((s) => s.title));
+    expect(shown.steps[0].title).toBe('Search the web for "Find the best hiking trails near Zermatt"');
     expect(await page.textContent('#outcome')).toContain('Done: 5 steps');
     await expectLogOnceInOrder(page, state.seq);
     await page.close();
@@ -266,6 +270,12 @@ describe('the live progress page in Chromium', () => {
     await page.reload(); // a fragment change alone does not load the page again
     await page.waitForSelector('#token-refused', { state: 'visible' });
     expect(await page.textContent('#connection')).toBe('Token refused');
+    // Start fails at once and says why (it used to wait out the retries, ~68 s, disabled), and can be pressed again.
+    await page.fill('#query', 'with a refused token');
+    await page.click('#start');
+    await page.waitForSelector('#toast:not([hidden])');
+    expect(await page.textContent('#toast')).toContain('refused the token');
+    expect(await page.isEnabled('#start')).toBe(true);
     browser.errors.splice(0); // the refused handshake is logged by the browser
     await screenshot(page, '10-token-refused');
     await page.close();

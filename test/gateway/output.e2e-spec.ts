@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const OUTPUT_MAX_BYTES = 4096;
 
 /**
- * What a client shows (PROTOCOL.md §1): a step's `output` from its last
+ * What a client shows (docs/protocol.md §1): a step's `output` from its last
  * `state`, then the `delta` of every `output` message with a greater seq.
  */
 class OutputView {
@@ -34,7 +34,7 @@ class OutputView {
   }
 }
 
-describe('streamed output (PROTOCOL.md §1 output, state.steps[].output)', () => {
+describe('streamed output (docs/protocol.md §1 output, state.steps[].output)', () => {
   let outDir: string;
   let gatewayA: INestApplication;
   let urlA: string;

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 const rid = () => `req-${randomUUID()}`;
 const output = (requestId: string, delta: string, step = 1, agent = 'writer'): EventDraft => ({ type: 'output', requestId, eventId: randomUUID(), agent, step, delta });
 
-/** Steps' output in the store (PROTOCOL.md §1 `state.steps[].output`), against the fold of the log. */
+/** Steps' output in the store (docs/protocol.md §1 `state.steps[].output`), against the fold of the log. */
 describe('RequestStore: step output (Postgres)', () => {
   let dataSource: DataSource;
   let store: RequestStore;

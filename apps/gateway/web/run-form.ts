@@ -15,7 +15,7 @@ const KNOBS = [
   ['knob-stream-tokens', 'streamTokens'],
 ] as const;
 
-/** The "new run" form: a query and the demo knobs of PROTOCOL.md §4 (`context.demo`); empty knobs are left out. */
+/** The "new run" form: a query and the demo knobs of docs/protocol.md §4 (`context.demo`); empty knobs are left out. */
 export function onRunSubmitted(start: (run: RunRequest) => Promise<void>): void {
   const form = byId<HTMLFormElement>('run-form');
   form.addEventListener('submit', async (event) => {

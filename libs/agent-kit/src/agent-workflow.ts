@@ -73,7 +73,7 @@ export interface AgentReporter {
   ask(prompt: string, options?: AskOptions): Promise<string>;
   /**
    * Appends `delta` to step `step`'s output (`<prefix>.step.output` events,
-   * PROTOCOL.md §2). Deltas are gathered into one event per window (see
+   * docs/protocol.md §2). Deltas are gathered into one event per window (see
    * `AgentKitOptions.output`); resolves once the delta is buffered, or, when
    * the buffer is full, once the broker took it. Output goes out before any
    * later report of this agent, and before the request ends.

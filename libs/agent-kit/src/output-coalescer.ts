@@ -4,7 +4,7 @@ import { prefixWithinBytes, utf8Length } from '@app/contracts';
 export interface OutputCoalescing {
   /** Longest a delta waits for others before its event goes out. Default 40 ms. */
   windowMs?: number;
-  /** Most bytes of UTF-8 one event carries; a fuller buffer goes out at once. Default 16 KiB, at most 64 KiB (PROTOCOL.md §2). */
+  /** Most bytes of UTF-8 one event carries; a fuller buffer goes out at once. Default 16 KiB, at most 64 KiB (docs/protocol.md §2). */
   maxBytes?: number;
 }
 

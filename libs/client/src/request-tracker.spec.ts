@@ -146,7 +146,7 @@ describe('RequestTracker: the client-side fold of one request', () => {
   });
 });
 
-describe('RequestTracker: a streaming step (PROTOCOL.md §1 output)', () => {
+describe('RequestTracker: a streaming step (docs/protocol.md §1 output)', () => {
   const deltas = ['Once ', 'upon ', 'a tïme ', '😀', ' the end'];
   const log: RecordedMessage[] = [
     { type: 'status', requestId: REQUEST_ID, seq: 1, ts: 't1', status: 'queued' },

@@ -3,7 +3,7 @@ import { ANSWER_MAX_CHARS, USER_QUERY_MAX_CHARS } from './client-commands';
 import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-status';
 import { NoNulCharacters } from './validation';
 
-/** Names on the broker (PROTOCOL.md §2). Part of the contract: agents of other teams rely on them. */
+/** Names on the broker (docs/protocol.md §2). Part of the contract: agents of other teams rely on them. */
 export const Exchanges = {
   /** What agents report (topic, routing key = body type). */
   agentEvents: 'agent.events',

@@ -7,7 +7,7 @@ let seq = 0;
 const output = (delta: string, step = 1, agent = 'writer'): OutputMessage => ({ type: 'output', requestId: 'r1', seq: ++seq, ts: 't', agent, step, delta });
 const body = (data: Record<string, unknown>, type = 'executor.step.output') => ({ type, requestId: 'r1', agent: 'writer', data });
 
-describe('output (PROTOCOL.md §1 output, §2 .output)', () => {
+describe('output (docs/protocol.md §1 output, §2 .output)', () => {
   describe('mapping an agent event', () => {
     it('any type ending in .output becomes output with step from data.stepOrder, else data.step', () => {
       expect(mapAgentEvent(body({ stepOrder: 2, delta: 'Hel' }), 'f')).toEqual({ type: 'output', requestId: 'r1', eventId: 'f', agent: 'writer', step: 2, delta: 'Hel' });

@@ -1,7 +1,7 @@
-/** Largest `data.delta` of an agent's `.output` event, in bytes of UTF-8 (PROTOCOL.md §2). */
+/** Largest `data.delta` of an agent's `.output` event, in bytes of UTF-8 (docs/protocol.md §2). */
 export const OUTPUT_DELTA_MAX_BYTES = 64 * 1024;
 
-/** Default of OUTPUT_MAX_BYTES: the output of one step kept in `state` (PROTOCOL.md §1, §5). */
+/** Default of OUTPUT_MAX_BYTES: the output of one step kept in `state` (docs/protocol.md §1, §5). */
 export const DEFAULT_OUTPUT_MAX_BYTES = 1024 * 1024;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -2,7 +2,7 @@ import type { RabbitMQExchangeConfig, RabbitMQQueueConfig } from '@golevelup/nes
 import { CommandRoutingKeys, Exchanges, Queues } from '@app/contracts';
 
 /**
- * The broker topology of PROTOCOL.md §2, declared by every process on start-up
+ * The broker topology of docs/protocol.md §2, declared by every process on start-up
  * (and again after a reconnect), so gateway and agents may start in any order.
  */
 export const EXCHANGES: RabbitMQExchangeConfig[] = [

@@ -3,6 +3,7 @@ import { AppConfig } from '@app/config';
 import {
   DEFAULT_OUTPUT_MAX_BYTES,
   isFinalStatus,
+  withPlannedTitles,
   type AgentSummary,
   type EventDraft,
   type PendingQuestion,
@@ -214,7 +215,7 @@ export class RequestStore {
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
       agents: row.agents,
-      steps: withOutputs(row.steps, row.outputs),
+      steps: withOutputs(withPlannedTitles(row.steps, row.agents), row.outputs),
       pendingQuestions: row.pending_questions,
       ...(row.result === null ? {} : { result: JSON.parse(row.result) as unknown }),
       ...(row.error === null ? {} : { error: JSON.parse(row.error) as unknown }),

@@ -5,7 +5,7 @@ import type { RecordedMessage } from '@app/contracts';
 import { SocketCensus } from '../presence';
 
 /**
- * This instance's figures (PROTOCOL.md §3 `/metrics`). Each app has its own
+ * This instance's figures (docs/protocol.md §3 `/metrics`). Each app has its own
  * registry, so two gateways in one process (tests) do not share counters.
  * Labels are bounded sets (types, commands, error codes): never an id.
  */
@@ -45,6 +45,12 @@ export class GatewayMetrics {
     name: 'agent_stream_record_duration_seconds',
     help: 'Time to record one batch (one transaction)',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly requestsFinished = new Counter({
+    name: 'agent_stream_requests_finished_total',
+    help: 'Requests that finished (a request.completed was recorded), by final status',
+    labelNames: ['status'],
     registers: [this.registry],
   });
   private readonly deliveryLatency = new Histogram({
@@ -99,7 +105,11 @@ export class GatewayMetrics {
   }
 
   eventsRecorded(messages: readonly RecordedMessage[]): void {
-    for (const message of messages) this.recorded.inc({ type: message.type });
+    for (const message of messages) {
+      this.recorded.inc({ type: message.type });
+      // A request records one request.completed (later ones are dropped as after its end): one count per finished request.
+      if (message.type === 'request.completed') this.requestsFinished.inc({ status: message.status });
+    }
   }
 
   deadLettered(): void {
