@@ -92,8 +92,14 @@ function createRow(key: string): HTMLElement {
   );
 }
 
-/** Pixels from the bottom within which the output box counts as "at the end" (and keeps following it). */
-const FOLLOW_SLACK_PX = 24;
+/**
+ * Where each output box was last scrolled to by the page itself. The box
+ * follows the end while the reader has not scrolled above that point: a
+ * reader who scrolled up stays put as the text grows, and one who scrolls
+ * back down to the end is followed again. (Scroll events come a frame
+ * late, after the next delta may have been drawn: the position is read.)
+ */
+const placedAt = new WeakMap<HTMLElement, number>();
 
 /**
  * Shows a step's output as it grows. Text only ever grows within a step, so
@@ -106,10 +112,13 @@ function updateOutput(box: HTMLElement, note: HTMLElement, row: StepRow): void {
   const text = row.output ?? '';
   const shown = box.textContent ?? '';
   if (text === shown) return;
-  const following = box.scrollHeight - box.scrollTop - box.clientHeight <= FOLLOW_SLACK_PX;
+  const following = box.scrollTop >= (placedAt.get(box) ?? 0) - 1;
   if (text.length > shown.length && text.startsWith(shown)) box.append(text.slice(shown.length));
   else box.textContent = text;
-  if (following) box.scrollTop = box.scrollHeight;
+  if (following) {
+    box.scrollTop = box.scrollHeight;
+    placedAt.set(box, box.scrollTop);
+  }
 }
 
 const PERCENT: Record<StepRow['status'], number> = { pending: 0, running: 55, completed: 100, failed: 100, stopped: 55, skipped: 0 };
