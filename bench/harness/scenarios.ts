@@ -216,16 +216,17 @@ export const SCENARIOS: Scenario[] = [
       { figure: 'kitEvents', label: 'kit: output events/s published', unit: 'ev/s' },
     ],
     measure: async (server, params, options) => {
+      const streams = options.streams ?? STREAMS;
       const result = await runLoad(server, {
-        ...paced(params, options, { requests: STREAMS, watchersPerRequest: 1, rate: STREAMS * DELTAS_PER_S, seconds: params.windowS }),
+        ...paced(params, options, { requests: streams, watchersPerRequest: 1, rate: streams * DELTAS_PER_S, seconds: params.windowS }),
         events: 'output',
       });
       const base = fromLoad(result, { lost: result.counts.lost });
-      if (server.kind !== 'product') return base;
+      if (server.kind !== 'product') return { ...base, summary: `${streams} streams; ${base.summary}` };
       // The kit's side needs no server: measured once, beside the product's run.
-      const kit = await measureKitCoalescing(server.endpoint().amqpUrl, STREAMS, KIT_TOKENS_PER_S, params.kitSeconds);
+      const kit = await measureKitCoalescing(server.endpoint().amqpUrl, streams, KIT_TOKENS_PER_S, params.kitSeconds);
       const kitLine = `kit: ${kit.streams} streams, ${Math.round(kit.tokensPerSecond)} tokens/s → ${Math.round(kit.eventsPerSecond)} output events/s (${(kit.tokensPerSecond / kit.eventsPerSecond).toFixed(1)} tokens per event), kit process CPU ${kit.cpuPercent.toFixed(0)}%`;
-      return { ...base, figures: { ...base.figures, kitTokens: kit.tokensPerSecond, kitEvents: kit.eventsPerSecond }, summary: `${base.summary}; ${kitLine}` };
+      return { ...base, figures: { ...base.figures, kitTokens: kit.tokensPerSecond, kitEvents: kit.eventsPerSecond }, summary: `${streams} streams; ${base.summary}; ${kitLine}` };
     },
   },
 ];
