@@ -207,7 +207,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     key: 'g',
-    title: `streamed output: ${STREAMS} streams × ${DELTAS_PER_S} deltas/s × 1 watcher (publish → watcher); the agent kit's coalescing at ${KIT_TOKENS_PER_S} tokens/s per stream`,
+    title: `streamed output: ${STREAMS} streams (or --streams N) × ${DELTAS_PER_S} deltas/s × 1 watcher (publish → watcher); the agent kit's coalescing at ${KIT_TOKENS_PER_S} tokens/s per stream`,
     servers: ['relay', 'product'],
     rows: [
       ...latencyRows(ratioAtMost(3)),
