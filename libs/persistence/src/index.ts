@@ -11,3 +11,4 @@ export { InitialSchema1764200000000 } from './migrations/1764200000000-initial-s
 export { ProjectionRows1764300000000 } from './migrations/1764300000000-projection-rows';
 export { OperatorSurface1764400000000 } from './migrations/1764400000000-operator-surface';
 export { StepOutput1765100000000 } from './migrations/1765100000000-step-output';
+export { migrateExtension } from './migrate-extension';

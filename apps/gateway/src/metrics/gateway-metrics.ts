@@ -53,6 +53,12 @@ export class GatewayMetrics {
     labelNames: ['status'],
     registers: [this.registry],
   });
+  private readonly webhookDeliveries = new Counter({
+    name: 'agent_stream_webhook_deliveries_total',
+    help: 'Webhook POST attempts: ok (delivered), retry (failed, another attempt follows), failed (given up)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   private readonly deliveryLatency = new Histogram({
     name: 'agent_stream_delivery_latency_seconds',
     help: 'From recorded (ts) to emitted to the sockets on this instance',
@@ -104,12 +110,17 @@ export class GatewayMetrics {
     return result;
   }
 
+  /** Newly recorded messages (not re-published duplicates): a request.completed also counts its request as finished. */
   eventsRecorded(messages: readonly RecordedMessage[]): void {
     for (const message of messages) {
       this.recorded.inc({ type: message.type });
       // A request records one request.completed (later ones are dropped as after its end): one count per finished request.
       if (message.type === 'request.completed') this.requestsFinished.inc({ status: message.status });
     }
+  }
+
+  webhookDelivery(result: 'ok' | 'retry' | 'failed'): void {
+    this.webhookDeliveries.inc({ result });
   }
 
   deadLettered(): void {

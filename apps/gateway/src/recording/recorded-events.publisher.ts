@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Exchanges, type RecordedBatch, type RecordedMessage } from '@app/contracts';
 import { BrokerPublisher } from '@app/messaging';
+import { RequestEventHooksPublisher } from '../hooks';
 
 /** Most events in one fan-out message: a recorded batch travels as one message, or a few. */
 const EVENTS_PER_MESSAGE = 500;
@@ -19,7 +20,10 @@ export class RecordedEventsPublisher {
   readonly origin = randomUUID();
   private local: (events: RecordedMessage[]) => void = () => undefined;
 
-  constructor(private readonly broker: BrokerPublisher) {}
+  constructor(
+    private readonly broker: BrokerPublisher,
+    private readonly hooks: RequestEventHooksPublisher,
+  ) {}
 
   /** Where this instance's own recorded events go (live delivery). */
   onLocal(listener: (events: RecordedMessage[]) => void): void {
@@ -41,5 +45,7 @@ export class RecordedEventsPublisher {
       const batch: RecordedBatch = { events: events.slice(i, i + EVENTS_PER_MESSAGE) };
       await this.broker.publish(Exchanges.recorded, '', batch, { persistent: false, headers: { [ORIGIN_HEADER]: this.origin } });
     }
+    // After the fan-out, so hooks never delay sockets; before the recorder's ack, so a crash re-publishes.
+    await this.hooks.publish(events);
   }
 }
