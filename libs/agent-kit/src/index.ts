@@ -1,4 +1,5 @@
-export type { AgentWorkflow, AgentRun, AgentReporter, ProgressData, ProgressOptions, AskOptions, StreamOptions } from './agent-workflow';
+export { AgentWorkflow } from './agent-workflow';
+export type { AgentWorkflowOptions, AgentRun, AgentReporter, ProgressData, ProgressOptions, AskOptions, RunCommandHandler, StreamOptions } from './agent-workflow';
 export { OutputCoalescer, DEFAULT_OUTPUT_WINDOW_MS, DEFAULT_OUTPUT_MAX_BYTES_PER_EVENT, type OutputCoalescing } from './output-coalescer';
 export { QuestionTimeoutError, RunCancelledError, WorkerShutdownError } from './run-errors';
 export { sleep } from './sleep';

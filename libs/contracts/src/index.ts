@@ -10,3 +10,5 @@ export * from './request-projection';
 export * from './request-snapshot';
 export * from './output-text';
 export * from './admin-api';
+export * from './admin-console';
+export * from './instance-gauges';

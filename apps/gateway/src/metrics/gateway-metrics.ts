@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Server } from 'socket.io';
-import type { RecordedMessage } from '@app/contracts';
+import type { DeadLetterReason, RecordedMessage } from '@app/contracts';
 import { SocketCensus } from '../presence';
 
 /**
@@ -135,5 +135,16 @@ export class GatewayMetrics {
 
   command(command: string, result: string): void {
     this.commands.inc({ command, result });
+  }
+
+  /** The last few dead letters of this instance, newest first (the console's health view shows them). */
+  readonly recentDeadLetters: DeadLetterReason[] = [];
+  private static readonly RECENT_DEAD_LETTERS = 5;
+
+  /** An agent message dead-lettered: counted, and its reason kept among the last few. */
+  deadLetteredBecause(reason: string, routingKey: string): void {
+    this.deadLettered();
+    this.recentDeadLetters.unshift({ at: new Date().toISOString(), reason, routingKey });
+    this.recentDeadLetters.length = Math.min(this.recentDeadLetters.length, GatewayMetrics.RECENT_DEAD_LETTERS);
   }
 }
