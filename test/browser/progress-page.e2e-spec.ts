@@ -231,7 +231,9 @@ describe('the live progress page in Chromium', () => {
     const user = newUser('browser');
     const page = await openPage(user);
     const query = 'Write a short report on alpine huts';
-    const requestId = await startRun(page, { query, steps: 2, stepDelay: 200, streamAt: 2, tokensPerSecond: 50, streamTokens: 300 });
+    // 12 s of text: both reloads and the scroll check land mid-stream even on a loaded machine.
+    const tokens = 600;
+    const requestId = await startRun(page, { query, steps: 2, stepDelay: 200, streamAt: 2, tokensPerSecond: 50, streamTokens: tokens });
     // A client that never disconnects: every output delta of step 2, from seq 1 (replayed) and live.
     const steady = await connectAs(running.url, user);
     await steady.ack('rejoin', { requestId, lastSeq: 0 });
@@ -268,7 +270,7 @@ describe('the live progress page in Chromium', () => {
     await steady.waitFor('request.completed', (m) => m.requestId === requestId, 10_000);
     await page.waitForTimeout(300);
     await screenshot(page, '13-streamed-completed');
-    const expected = demoTokens(makePlan(query, 2)[1], 300).join('');
+    const expected = demoTokens(makePlan(query, 2)[1], tokens).join('');
     expect(steadyText()).toBe(expected);
     expect(await shownText()).toBe(expected);
     const state = await serverState(user, requestId);
