@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import amqp from 'amqplib';
-import { Exchanges } from '@app/contracts';
+import { Exchanges, REQUEST_ID_HEADER } from '@app/contracts';
 import { wallNow, CpuMeter, ownCpuSeconds } from '../common';
 import { OrchestratorLink } from './orchestrator-link';
 import { pace } from './pacer';
@@ -41,7 +41,11 @@ link.run(async () => {
   const { maxBehindMs } = await pace(
     requests * plan.eventsPerRequest,
     plan.rate,
-    (index) => channel.publish(Exchanges.agentEvents, TYPE, Buffer.from(JSON.stringify(eventAt(plan, index))), { persistent: true }, onConfirm),
+    (index) => {
+      const event = eventAt(plan, index);
+      // The header the agent kit sets: with ingest shards, it keeps a request on one shard.
+      return channel.publish(Exchanges.agentEvents, TYPE, Buffer.from(JSON.stringify(event)), { persistent: true, headers: { [REQUEST_ID_HEADER]: event.requestId } }, onConfirm);
+    },
     () => once(channel, 'drain').then(() => undefined),
   );
   const endedAt = wallNow();

@@ -9,8 +9,18 @@ export const Exchanges = {
   agentEvents: 'agent.events',
   /** What the gateway asks of agents (topic). */
   agentCommands: 'agent.commands',
-  /** Recorded events, to every gateway instance (fanout, one exclusive queue per instance). */
+  /**
+   * The fan-out before buckets (fanout: every recorded event to every instance). No longer
+   * published to; kept here because it is the name that is taken (an exchange cannot change type).
+   */
   recorded: 'websocket.recorded',
+  /**
+   * Recorded events, to the instances that watch them (direct, routing key = the request id's
+   * bucket, see fanoutBucketOf; each instance binds its exclusive queue to the buckets it watches).
+   */
+  recordedByBucket: 'websocket.recorded.buckets',
+  /** `agent.events` spread over the ingest shard queues (x-consistent-hash on `x-request-id`), when INGEST_SHARDS > 1. */
+  ingestShards: 'websocket.progress.shards',
   /** Where unusable agent events go (direct). */
   deadLetter: 'websocket.progress.dlx',
 } as const;
@@ -18,6 +28,8 @@ export const Exchanges = {
 export const Queues = {
   /** The ingest queue: single active consumer, dead-lettered. */
   ingest: 'websocket.progress',
+  /** Ingest shard `i` of INGEST_SHARDS (above 1): `websocket.progress.shard.<i>`, single active consumer, dead-lettered. */
+  ingestShardPrefix: 'websocket.progress.shard.',
   dead: 'websocket.progress.dead',
   /** `request.start`, shared by the agent workers (each start runs once). */
   agentStart: 'agents.request.start',
@@ -28,6 +40,9 @@ export const CommandRoutingKeys = {
   cancel: 'request.cancel',
   feedback: 'request.feedback',
 } as const;
+
+/** The AMQP header agents set to the body's `requestId`: the ingest shards hash on it (PROTOCOL.md §2). */
+export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** Header that says why a message was dead-lettered. */
 export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
