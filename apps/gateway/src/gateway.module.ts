@@ -11,7 +11,7 @@ import { ProgressPageController } from './progress-page/progress-page.controller
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics';
 import { PresenceModule } from './presence';
-import { EventRecorder } from './recording';
+import { EventRecorder, IngestShards } from './recording';
 import { RetentionModule } from './retention';
 import { StreamGateway } from './socket';
 
@@ -30,6 +30,6 @@ import { StreamGateway } from './socket';
     AdminModule,
   ],
   controllers: [HealthController, ProgressPageController],
-  providers: [EventRecorder, LiveDelivery, StreamGateway],
+  providers: [EventRecorder, IngestShards, LiveDelivery, StreamGateway],
 })
 export class GatewayModule {}

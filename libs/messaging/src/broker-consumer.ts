@@ -17,7 +17,18 @@ export interface ConsumerSpec {
    * Called each time the consumer is attached, the first time and after every
    * reconnect: what was published meanwhile to a per-process queue is gone.
    */
-  onAttached?: () => void;
+  onAttached?: (attached: AttachedQueue) => void | Promise<void>;
+}
+
+/** The queue a consumer was attached to (its server-given name) and the channel, e.g. to add bindings. */
+export interface AttachedQueue {
+  queue: string;
+  channel: Channel;
+}
+
+/** One consumer: closing it returns its unacked deliveries to the queue. */
+export interface ConsumerHandle {
+  close(): Promise<void>;
 }
 
 /** Gets each delivery with the channel it came on, to ack or nack it. */
@@ -37,7 +48,7 @@ export class BrokerConsumer implements BeforeApplicationShutdown {
   constructor(private readonly amqp: AmqpConnection) {}
 
   /** Resolves once the consumer is attached for the first time. */
-  async consume(spec: ConsumerSpec, handler: DeliveryHandler): Promise<void> {
+  async consume(spec: ConsumerSpec, handler: DeliveryHandler): Promise<ConsumerHandle> {
     const wrapper = this.amqp.managedConnection.createChannel({
       name: spec.name,
       confirm: false,
@@ -52,11 +63,19 @@ export class BrokerConsumer implements BeforeApplicationShutdown {
           if (message) handler(message, channel);
         });
         this.logger.log(`consuming ${queue} (${spec.name})`);
-        spec.onAttached?.();
+        await spec.onAttached?.({ queue, channel });
       },
     });
     this.channels.push(wrapper);
     await wrapper.waitForConnect();
+    return {
+      close: async () => {
+        const index = this.channels.indexOf(wrapper);
+        if (index >= 0) this.channels.splice(index, 1);
+        await wrapper.close().catch(() => undefined);
+        this.logger.log(`stopped consuming (${spec.name})`);
+      },
+    };
   }
 
   /**

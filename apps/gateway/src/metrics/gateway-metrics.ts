@@ -54,6 +54,22 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly shardsHeld = new Gauge({
+    name: 'agent_stream_ingest_shards_held',
+    help: 'Ingest shards this instance records now',
+    registers: [this.registry],
+  });
+  private readonly fanoutReceived = new Counter({
+    name: 'agent_stream_fanout_events_received_total',
+    help: 'Recorded events this instance received from other instances (fan-out)',
+    registers: [this.registry],
+  });
+  private readonly fanoutWatched = new Counter({
+    name: 'agent_stream_fanout_events_watched_total',
+    help: 'Of the fan-out events received, those of requests watched on this instance when they arrived',
+    registers: [this.registry],
+  });
+
   constructor(private readonly census: SocketCensus) {
     // Read when scraped, from Socket.IO's own bookkeeping: nothing on the hot path.
     new Gauge({
@@ -110,6 +126,16 @@ export class GatewayMetrics {
   broadcast(message: RecordedMessage): void {
     const latencyMs = Date.now() - Date.parse(message.ts);
     if (Number.isFinite(latencyMs)) this.deliveryLatency.observe(Math.max(0, latencyMs) / 1000);
+  }
+
+  ingestShardsHeld(count: number): void {
+    this.shardsHeld.set(count);
+  }
+
+  /** A fan-out message from another instance: its events, and how many of them were of requests watched here. */
+  fanoutReceivedEvents(received: number, watched: number): void {
+    this.fanoutReceived.inc(received);
+    this.fanoutWatched.inc(watched);
   }
 
   command(command: string, result: string): void {
