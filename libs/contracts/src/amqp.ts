@@ -44,6 +44,23 @@ export const CommandRoutingKeys = {
 /** The AMQP header agents set to the body's `requestId`: the ingest shards hash on it (PROTOCOL.md §2). */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+/** Buckets of the fan-out: enough that two requests rarely share one, few enough to bound each instance's bindings. */
+export const FANOUT_BUCKETS = 4096;
+
+/**
+ * The fan-out routing key of a request: FNV-1a (32-bit) of its id's UTF-16
+ * code units, modulo FANOUT_BUCKETS, in decimal. Publisher and consumers must
+ * agree on it, so it lives here.
+ */
+export function fanoutBucketOf(requestId: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < requestId.length; i++) {
+    hash ^= requestId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return String((hash >>> 0) % FANOUT_BUCKETS);
+}
+
 /** Header that says why a message was dead-lettered. */
 export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Exchanges, type RecordedBatch, type RecordedMessage } from '@app/contracts';
+import { Exchanges, fanoutBucketOf, type RecordedBatch, type RecordedMessage } from '@app/contracts';
 import { BrokerPublisher } from '@app/messaging';
 
 /** Most events in one fan-out message: a recorded batch travels as one message, or a few. */
@@ -9,10 +9,12 @@ const EVENTS_PER_MESSAGE = 500;
 export const ORIGIN_HEADER = 'x-origin-instance';
 
 /**
- * Sends recorded events to every gateway instance. This instance's own
- * watchers get them at once, in process (no broker round trip in their
- * latency); the fan-out exchange carries them to the others, and this
- * instance skips its own copies by their origin header.
+ * Sends recorded events to the gateway instances that watch them. This
+ * instance's own watchers get them at once, in process (no broker round trip
+ * in their latency); the fan-out exchange carries them, one message per
+ * request bucket, to the instances bound to that bucket (LiveDelivery binds
+ * the buckets its sockets watch), and this instance skips its own copies by
+ * their origin header. A bucket nobody watches costs one publish the broker drops.
  */
 @Injectable()
 export class RecordedEventsPublisher {
@@ -36,10 +38,23 @@ export class RecordedEventsPublisher {
     if (events.length > 0) this.local(events);
   }
 
+  /** In seq order within each request: a bucket's messages leave in order, and a request is in one bucket. */
   async publishToOthers(events: RecordedMessage[]): Promise<void> {
-    for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) {
-      const batch: RecordedBatch = { events: events.slice(i, i + EVENTS_PER_MESSAGE) };
-      await this.broker.publish(Exchanges.recorded, '', batch, { persistent: false, headers: { [ORIGIN_HEADER]: this.origin } });
+    const byBucket = new Map<string, RecordedMessage[]>();
+    for (const event of events) {
+      const bucket = fanoutBucketOf(event.requestId);
+      const group = byBucket.get(bucket);
+      if (group) group.push(event);
+      else byBucket.set(bucket, [event]);
     }
+    const publishes: Array<Promise<void>> = [];
+    for (const [bucket, group] of byBucket) {
+      for (let i = 0; i < group.length; i += EVENTS_PER_MESSAGE) {
+        const batch: RecordedBatch = { events: group.slice(i, i + EVENTS_PER_MESSAGE) };
+        // Sent together, confirmed together: the channel keeps their order.
+        publishes.push(this.broker.publish(Exchanges.recordedByBucket, bucket, batch, { persistent: false, headers: { [ORIGIN_HEADER]: this.origin } }));
+      }
+    }
+    await Promise.all(publishes);
   }
 }
