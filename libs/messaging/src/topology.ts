@@ -1,5 +1,5 @@
 import type { RabbitMQExchangeConfig, RabbitMQQueueConfig } from '@golevelup/nestjs-rabbitmq';
-import type { ChannelModel } from 'amqplib';
+import amqplib from 'amqplib';
 import { CommandRoutingKeys, Exchanges, Queues, REQUEST_ID_HEADER } from '@app/contracts';
 
 /**
@@ -62,42 +62,47 @@ export class MissingBrokerPluginError extends Error {
  * restart they are back from disk): the consistent-hash exchange bound to
  * `agent.events`, hashing the `x-request-id` header, and a queue per shard
  * with weight 1. With one shard, undoes the hash exchange's binding if an
- * earlier sharded deployment left one. Runs on throwaway channels: a refusal
- * closes the channel it happened on.
+ * earlier sharded deployment left one. On a connection of its own: a broker
+ * without the plugin refuses the exchange type by closing the connection.
  */
-export async function declareIngestShards(connection: ChannelModel, ingestShards: number): Promise<void> {
-  if (ingestShards === 1) {
-    const channel = await connection.createChannel();
-    channel.on('error', () => undefined); // 404 when no sharded deployment ever ran: nothing to undo
-    await channel.unbindExchange(Exchanges.ingestShards, Exchanges.agentEvents, '#').catch(() => undefined);
-    await channel.close().catch(() => undefined);
-    return;
-  }
-  const probe = await connection.createChannel();
-  probe.on('error', () => undefined);
+export async function declareIngestShards(amqpUrl: string, ingestShards: number): Promise<void> {
+  const connection = await amqplib.connect(amqpUrl);
+  let closedWith: Error | undefined;
+  connection.on('error', (error: Error) => (closedWith = error));
   try {
-    await probe.assertExchange(Exchanges.ingestShards, 'x-consistent-hash', { durable: true, arguments: { 'hash-header': REQUEST_ID_HEADER } });
-  } catch (error) {
-    const message = (error as Error).message;
-    if (/unknown exchange type|invalid exchange type|x-consistent-hash/i.test(message)) {
-      throw new MissingBrokerPluginError(
-        `INGEST_SHARDS > 1 needs RabbitMQ's ${CONSISTENT_HASH_PLUGIN} plugin, which this broker does not have enabled: ` +
-          `run \`rabbitmq-plugins enable ${CONSISTENT_HASH_PLUGIN}\` on every broker node (it is bundled with RabbitMQ; no restart needed), ` +
-          `or set INGEST_SHARDS=1 (broker said: ${message})`,
-      );
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined); // the failing call rejects too
+    if (ingestShards === 1) {
+      // 404 when no sharded deployment ever ran here: nothing to undo.
+      await channel.unbindExchange(Exchanges.ingestShards, Exchanges.agentEvents, '#').catch(() => undefined);
+      return;
     }
-    throw error;
+    try {
+      await channel.assertExchange(Exchanges.ingestShards, 'x-consistent-hash', { durable: true, arguments: { 'hash-header': REQUEST_ID_HEADER } });
+    } catch (error) {
+      await new Promise((resolve) => setImmediate(resolve)); // the connection's own error may follow the call's
+      const said = `${(error as Error).message} ${closedWith?.message ?? ''}`;
+      if (/unknown exchange type|invalid exchange type/i.test(said)) {
+        throw new MissingBrokerPluginError(
+          `INGEST_SHARDS > 1 needs RabbitMQ's ${CONSISTENT_HASH_PLUGIN} plugin, which this broker does not have enabled: ` +
+            `run \`rabbitmq-plugins enable ${CONSISTENT_HASH_PLUGIN}\` on every broker node (it is bundled with RabbitMQ; no restart needed), ` +
+            `or set INGEST_SHARDS=1`,
+        );
+      }
+      throw error;
+    }
+    for (let shard = 0; shard < ingestShards; shard++) {
+      const queue = ingestShardQueue(shard, ingestShards);
+      await channel.assertQueue(queue, INGEST_QUEUE_OPTIONS);
+      // The routing key of a consistent-hash binding is the queue's weight.
+      await channel.bindQueue(queue, Exchanges.ingestShards, '1');
+    }
+    await channel.bindExchange(Exchanges.ingestShards, Exchanges.agentEvents, '#');
+    // The ingest queue of the unsharded topology stops filling (its leftovers are still recorded).
+    await channel.unbindQueue(Queues.ingest, Exchanges.agentEvents, '#');
+  } finally {
+    await connection.close().catch(() => undefined);
   }
-  for (let shard = 0; shard < ingestShards; shard++) {
-    const queue = ingestShardQueue(shard, ingestShards);
-    await probe.assertQueue(queue, INGEST_QUEUE_OPTIONS);
-    // The routing key of a consistent-hash binding is the queue's weight.
-    await probe.bindQueue(queue, Exchanges.ingestShards, '1');
-  }
-  await probe.bindExchange(Exchanges.ingestShards, Exchanges.agentEvents, '#');
-  // The ingest queue of the unsharded topology stops filling (its leftovers are still recorded).
-  await probe.unbindQueue(Queues.ingest, Exchanges.agentEvents, '#');
-  await probe.close().catch(() => undefined);
 }
 
 export function exchangeType(name: string): string {

@@ -1,4 +1,3 @@
-import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Queues } from '@app/contracts';
 import { AppConfig } from '@app/config';
@@ -41,7 +40,6 @@ export class IngestShards implements OnApplicationBootstrap, BeforeApplicationSh
 
   constructor(
     private readonly config: AppConfig,
-    private readonly amqp: AmqpConnection,
     private readonly recorder: EventRecorder,
     private readonly metrics: GatewayMetrics,
   ) {
@@ -50,9 +48,7 @@ export class IngestShards implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Declares the shards (stops start-up when the broker lacks the plugin) and takes a first share before the gateway serves. */
   async onApplicationBootstrap(): Promise<void> {
-    const connection = this.amqp.managedConnection.connection;
-    if (!connection) throw new Error('the broker connection is not open');
-    await declareIngestShards(connection, this.shards);
+    await declareIngestShards(this.config.AMQP_URL, this.shards);
     await this.tick();
     this.timer = setInterval(() => void this.tick(), REBALANCE_INTERVAL_MS).unref();
   }
