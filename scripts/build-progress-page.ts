@@ -32,13 +32,11 @@ export async function buildProgressPage(outDir: string): Promise<void> {
     target: ['chrome100', 'firefox100', 'safari15'],
     tsconfig: join(SOURCE, 'tsconfig.json'),
     metafile: true,
-    // The contracts' OpenAPI decorators are for the server's document: no-ops here.
-    alias: { '@nestjs/swagger': join(SOURCE, 'openapi-shim.ts') },
     logLevel: 'warning',
   });
   const inputs = Object.keys(result.metafile.inputs);
   const leaked = SERVER_ONLY.filter((name) => inputs.some((input) => input.includes(`node_modules/${name}/`)));
-  // Import single contract files (`@app/contracts/<file>`) in browser code: the index also exports the DTOs.
+  // Browser code imports the plain contract files (`@app/contracts/wire`, …): the index also exports the DTOs.
   if (leaked.length > 0) throw new Error(`server-only packages in the browser bundle: ${leaked.join(', ')}`);
   copyFileSync(join(SOURCE, 'index.html'), join(outDir, 'index.html'));
 }

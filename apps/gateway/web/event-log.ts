@@ -1,5 +1,5 @@
 import type { RequestWatch } from '@app/client';
-import type { RecordedMessage } from '@app/contracts';
+import type { RecordedMessage } from '@app/contracts/wire';
 import { h } from './dom';
 
 const MAX_LINES = 2000;

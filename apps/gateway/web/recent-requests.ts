@@ -1,4 +1,4 @@
-import type { RequestStatus } from '@app/contracts';
+import type { RequestStatus } from '@app/contracts/request-status';
 import { h, timeAgo } from './dom';
 
 export interface RecentRequest {

@@ -1,19 +1,19 @@
 import { io, type Socket } from 'socket.io-client';
-import type {
-  AckFailure,
-  CancelAck,
-  ClientToServerEvents,
-  FeedbackAck,
-  RecordedMessage,
-  RejoinAck,
-  RequestStatus,
-  ServerToClientEvents,
-  StartAck,
-  StateMessage,
-  WatchRefusedMessage,
-} from '@app/contracts';
-import { ErrorCode } from '@app/contracts/error-codes';
-import { RECORDED_TYPES } from '@app/contracts/server-messages';
+import {
+  ErrorCode,
+  RECORDED_TYPES,
+  type AckFailure,
+  type CancelAck,
+  type ClientToServerEvents,
+  type FeedbackAck,
+  type RecordedMessage,
+  type RejoinAck,
+  type ServerToClientEvents,
+  type StartAck,
+  type StateMessage,
+  type WatchRefusedMessage,
+} from '@app/contracts/wire';
+import type { RequestStatus } from '@app/contracts/request-status';
 import { ClientCommandError } from './client-error';
 import type { ClientOptions, ConnectionStatus } from './client-options';
 import { DEFAULT_RETRY, backoffDelay, sendWithRetry, type RetryPolicy } from './command-retry';

@@ -1,5 +1,4 @@
-import type { ErrorBody, FieldError } from '@app/contracts';
-import { ErrorCode } from '@app/contracts/error-codes';
+import { ErrorCode, type ErrorBody, type FieldError } from '@app/contracts/wire';
 
 /** A command the gateway refused (or could not take): `code` is the contract's error code. */
 export class ClientCommandError extends Error {

@@ -1,5 +1,4 @@
-import type { AckFailure } from '@app/contracts';
-import { ErrorCode } from '@app/contracts/error-codes';
+import { ErrorCode, type AckFailure } from '@app/contracts/wire';
 import { ClientCommandError } from './client-error';
 
 export interface RetryPolicy {

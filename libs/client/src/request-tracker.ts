@@ -1,4 +1,4 @@
-import type { ErrorBody, RecordedMessage, RecordedType, RequestProjection, StateMessage } from '@app/contracts';
+import type { ErrorBody, RecordedMessage, RecordedType, RequestProjection, StateMessage } from '@app/contracts/wire';
 import { applyEvent, emptyProjection } from '@app/contracts/request-projection';
 import { projectionFromState } from '@app/contracts/request-snapshot';
 

@@ -1,11 +1,13 @@
 import { Equals, IsInt, IsObject, IsOptional, IsString, Length, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
-import type { ErrorBody } from './error-codes';
-import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, type RequestStatus } from './request-status';
+import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-status';
 import { MaxJsonBytes, NoNulCharacters } from './validation';
+import { ANSWER_MAX_CHARS, CONTEXT_MAX_BYTES, USER_QUERY_MAX_CHARS } from './wire/client-commands';
+import type * as wire from './wire/client-commands';
 
-export const USER_QUERY_MAX_CHARS = 10_000;
-export const ANSWER_MAX_CHARS = 10_000;
-export const CONTEXT_MAX_BYTES = 64 * 1024;
+// The payloads' shapes, the acks and the event map are the plain ones of `wire/`; the DTO classes
+// here implement them and carry the validation the gateway applies.
+export { ANSWER_MAX_CHARS, CONTEXT_MAX_BYTES, USER_QUERY_MAX_CHARS };
+export type { AckFailure, CancelAck, ClientToServerEvents, FeedbackAck, LeaveAck, RejoinAck, StartAck } from './wire/client-commands';
 
 /**
  * The guide sent `{ type: 'cancel', requestId }`; a `type` equal to the event
@@ -24,7 +26,7 @@ abstract class RequestCommand {
   requestId!: string;
 }
 
-export class StartCommand extends RequestCommand {
+export class StartCommand extends RequestCommand implements wire.StartCommand {
   @commandType('start') type?: 'start';
 
   @IsString()
@@ -39,11 +41,11 @@ export class StartCommand extends RequestCommand {
   context?: Record<string, unknown>;
 }
 
-export class CancelCommand extends RequestCommand {
+export class CancelCommand extends RequestCommand implements wire.CancelCommand {
   @commandType('cancel') type?: 'cancel';
 }
 
-export class FeedbackCommand extends RequestCommand {
+export class FeedbackCommand extends RequestCommand implements wire.FeedbackCommand {
   @commandType('feedback') type?: 'feedback';
 
   @IsString()
@@ -55,7 +57,7 @@ export class FeedbackCommand extends RequestCommand {
   answer!: string;
 }
 
-export class RejoinCommand extends RequestCommand {
+export class RejoinCommand extends RequestCommand implements wire.RejoinCommand {
   @commandType('rejoin') type?: 'rejoin';
 
   @IsOptional()
@@ -64,7 +66,7 @@ export class RejoinCommand extends RequestCommand {
   lastSeq?: number;
 }
 
-export class LeaveCommand extends RequestCommand {
+export class LeaveCommand extends RequestCommand implements wire.LeaveCommand {
   @commandType('leave') type?: 'leave';
 }
 
@@ -77,19 +79,3 @@ export const CLIENT_COMMANDS = {
   leave: LeaveCommand,
 } as const;
 export type ClientCommandName = keyof typeof CLIENT_COMMANDS;
-
-export type AckFailure = { ok: false; error: ErrorBody };
-export type StartAck = { ok: true; requestId: string; status: RequestStatus };
-export type CancelAck = { ok: true; status: RequestStatus };
-export type FeedbackAck = { ok: true };
-export type RejoinAck = { ok: true; seq: number };
-export type LeaveAck = { ok: true };
-
-/** Socket.IO events a client sends; the last argument is the acknowledgement. */
-export interface ClientToServerEvents {
-  start: (payload: Omit<StartCommand, never>, ack?: (reply: StartAck | AckFailure) => void) => void;
-  cancel: (payload: Omit<CancelCommand, never>, ack?: (reply: CancelAck | AckFailure) => void) => void;
-  feedback: (payload: Omit<FeedbackCommand, never>, ack?: (reply: FeedbackAck | AckFailure) => void) => void;
-  rejoin: (payload: Omit<RejoinCommand, never>, ack?: (reply: RejoinAck | AckFailure) => void) => void;
-  leave: (payload: Omit<LeaveCommand, never>, ack?: (reply: LeaveAck | AckFailure) => void) => void;
-}

@@ -1,21 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ErrorCode } from './wire/error-codes';
+import type * as wire from './wire/error-codes';
 
-/** The contract's error codes (PROTOCOL.md §1), shared by Socket.IO acks and HTTP bodies. */
-export enum ErrorCode {
-  VALIDATION_FAILED = 'VALIDATION_FAILED',
-  FORBIDDEN = 'FORBIDDEN',
-  NOT_FOUND = 'NOT_FOUND',
-  CONFLICT = 'CONFLICT',
-  RATE_LIMITED = 'RATE_LIMITED',
-  UNAVAILABLE = 'UNAVAILABLE',
-  INTERNAL = 'INTERNAL',
-}
+export { ErrorCode };
 
-// Classes rather than interfaces so that the OpenAPI document is generated from
-// these very declarations; as types they are used exactly like interfaces.
+// The shapes are the interfaces of `wire/`; these classes describe them to
+// OpenAPI (the document is generated from them) and are used as types alike.
 
 /** One field that failed validation, and why. */
-export class FieldError {
+export class FieldError implements wire.FieldError {
   @ApiProperty({ description: 'the field, dotted for nested ones (`(payload)` for the whole body)', example: 'limit' })
   field!: string;
 
@@ -24,7 +17,7 @@ export class FieldError {
 }
 
 /** A failure: in a socket's failure ack, and as the body of every HTTP error. */
-export class ErrorBody {
+export class ErrorBody implements wire.ErrorBody {
   @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode' })
   code!: ErrorCode;
 

@@ -1,5 +1,5 @@
 import { isFinalStatus, type RequestStatus } from './request-status';
-import type { AgentSummary, RecordedMessage, RequestProjection, StepSummary } from './server-messages';
+import type { AgentSummary, RecordedMessage, RequestProjection, StepSummary } from './wire/server-messages';
 
 export function emptyProjection(status: RequestStatus = 'unknown'): RequestProjection {
   return { status, agents: [], steps: [], pendingQuestions: [], askedQuestionIds: [] };

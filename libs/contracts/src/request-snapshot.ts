@@ -1,4 +1,4 @@
-import type { RequestProjection, StateMessage } from './server-messages';
+import type { RequestProjection, StateMessage } from './wire/server-messages';
 
 /**
  * The projection a `state` snapshot stands for, so that a client can go on

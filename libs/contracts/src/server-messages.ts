@@ -1,12 +1,29 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import type { ErrorCode } from './error-codes';
 import { RECORDED_TYPE_NAMES, REQUEST_STATUSES, STEP_STATUSES, type FinalStatus, type RequestStatus, type StepStatus } from './request-status';
+import type { RecordedMessage, RecordedType } from './wire/server-messages';
+import type * as wire from './wire/server-messages';
 
-// The snapshot's parts are classes so that the OpenAPI document is generated
-// from these declarations; as types they behave exactly like interfaces.
+// The shapes are the interfaces of `wire/`. The snapshot's parts are also
+// classes implementing them, so that the OpenAPI document is generated from
+// these declarations; as types they behave exactly like the interfaces.
+export { RECORDED_TYPES } from './wire/server-messages';
+export type {
+  EventDraft,
+  ProgressMessage,
+  QuestionMessage,
+  RecordedBatch,
+  RecordedFieldsByType,
+  RecordedMessage,
+  RecordedType,
+  RequestCompletedMessage,
+  RequestProjection,
+  ServerToClientEvents,
+  StatusMessage,
+  WatchRefusedMessage,
+} from './wire/server-messages';
 
 /** Fields every recorded message about a request carries. */
-export class RecordedEnvelope {
+export class RecordedEnvelope implements wire.RecordedEnvelope {
   @ApiProperty()
   requestId!: string;
 
@@ -23,7 +40,7 @@ export class RecordedEnvelope {
  * How OpenAPI shows a recorded message: the envelope and `type`; the other
  * fields depend on the type (PROTOCOL.md §1 table, `RecordedFieldsByType`).
  */
-export class RecordedMessageEnvelope extends RecordedEnvelope {
+export class RecordedMessageEnvelope extends RecordedEnvelope implements wire.RecordedMessageEnvelope {
   @ApiProperty({ enum: RECORDED_TYPE_NAMES, description: 'also the Socket.IO event name; the other fields are those of PROTOCOL.md §1 for this type' })
   type!: RecordedType;
 }
@@ -31,7 +48,7 @@ export class RecordedMessageEnvelope extends RecordedEnvelope {
 const AGENT = { description: 'the agent that reported it' };
 const ANY_JSON = { description: 'any JSON value' };
 
-export class ProgressFields {
+export class ProgressFields implements wire.ProgressFields {
   @ApiProperty(AGENT)
   agent!: string;
 
@@ -44,14 +61,14 @@ export class ProgressFields {
   @ApiProperty({ type: 'object', additionalProperties: true, description: "the agent's data, unchanged" })
   data!: Record<string, unknown>;
 }
-export class AgentCompletedFields {
+export class AgentCompletedFields implements wire.AgentCompletedFields {
   @ApiProperty(AGENT)
   agent!: string;
 
   @ApiProperty({ type: 'object', additionalProperties: true })
   data!: Record<string, unknown>;
 }
-export class QuestionFields {
+export class QuestionFields implements wire.QuestionFields {
   @ApiProperty(AGENT)
   agent!: string;
 
@@ -64,7 +81,7 @@ export class QuestionFields {
   @ApiPropertyOptional({ type: [String] })
   options?: string[];
 }
-export class AgentErrorFields {
+export class AgentErrorFields implements wire.AgentErrorFields {
   @ApiProperty(AGENT)
   agent!: string;
 
@@ -74,7 +91,7 @@ export class AgentErrorFields {
   @ApiPropertyOptional()
   step?: number;
 }
-export class RequestCompletedFields {
+export class RequestCompletedFields implements wire.RequestCompletedFields {
   @ApiProperty({ enum: ['completed', 'failed', 'cancelled'] })
   status!: FinalStatus;
 
@@ -84,7 +101,7 @@ export class RequestCompletedFields {
   @ApiPropertyOptional(ANY_JSON)
   error?: unknown;
 }
-export class StatusFields {
+export class StatusFields implements wire.StatusFields {
   @ApiProperty({ enum: REQUEST_STATUSES, description: "the request's new status" })
   status!: RequestStatus;
 
@@ -125,39 +142,7 @@ export const RECORDED_MESSAGE_SCHEMA = {
   discriminator: { propertyName: 'type' },
 };
 
-/** Body of a message on the fan-out exchange: recorded events, in seq order per request. */
-export interface RecordedBatch {
-  events: RecordedMessage[];
-}
-
-/** Fields of each recorded message type, besides `type`, `requestId`, `seq`, `ts`. */
-export interface RecordedFieldsByType {
-  progress: ProgressFields;
-  'agent.completed': AgentCompletedFields;
-  question: QuestionFields;
-  error: AgentErrorFields;
-  'request.completed': RequestCompletedFields;
-  status: StatusFields;
-}
-export type RecordedType = keyof RecordedFieldsByType;
-export const RECORDED_TYPES: readonly RecordedType[] = RECORDED_TYPE_NAMES;
-
-/** An event before it is recorded: the recorder gives it `seq` and `ts`. */
-export type EventDraft = {
-  [T in RecordedType]: { type: T; requestId: string; eventId: string } & RecordedFieldsByType[T];
-}[RecordedType];
-
-/** A recorded message exactly as a client receives it (live, in `state.events`, or over HTTP). */
-export type RecordedMessage = {
-  [T in RecordedType]: { type: T } & RecordedEnvelope & RecordedFieldsByType[T];
-}[RecordedType];
-
-export type ProgressMessage = Extract<RecordedMessage, { type: 'progress' }>;
-export type QuestionMessage = Extract<RecordedMessage, { type: 'question' }>;
-export type RequestCompletedMessage = Extract<RecordedMessage, { type: 'request.completed' }>;
-export type StatusMessage = Extract<RecordedMessage, { type: 'status' }>;
-
-export class AgentSummary {
+export class AgentSummary implements wire.AgentSummary {
   @ApiProperty()
   agent!: string;
 
@@ -167,7 +152,7 @@ export class AgentSummary {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: "the agent's last data" })
   data?: Record<string, unknown>;
 }
-export class StepSummary {
+export class StepSummary implements wire.StepSummary {
   @ApiProperty()
   agent!: string;
 
@@ -190,22 +175,10 @@ export class StepSummary {
   error?: unknown;
 }
 /** A question an agent waits on: the `question` message's fields. */
-export class PendingQuestion extends QuestionFields {}
-
-/** What the log folds into (PROTOCOL.md §1 `state`, without the envelope). */
-export interface RequestProjection {
-  status: RequestStatus;
-  agents: AgentSummary[];
-  steps: StepSummary[];
-  pendingQuestions: PendingQuestion[];
-  /** Every question id ever asked: tells an unknown question (NOT_FOUND) from an answered one (CONFLICT). */
-  askedQuestionIds: string[];
-  result?: unknown;
-  error?: unknown;
-}
+export class PendingQuestion extends QuestionFields implements wire.PendingQuestion {}
 
 /** The `state` message. */
-export class StateMessage {
+export class StateMessage implements wire.StateMessage {
   @ApiProperty({ enum: ['state'] })
   type!: 'state';
 
@@ -250,23 +223,4 @@ export class StateMessage {
   /** More than the replay limit were missed: `events` holds the last ones only. */
   @ApiPropertyOptional({ enum: [true] })
   truncated?: true;
-}
-
-/** The `error` sent when a handshake asks to watch someone else's request: not recorded, no `seq`. */
-export interface WatchRefusedMessage {
-  type: 'error';
-  requestId: string;
-  code: ErrorCode;
-  message: string;
-}
-
-/** Socket.IO events the gateway emits (event name = message type). */
-export interface ServerToClientEvents {
-  progress: (message: Extract<RecordedMessage, { type: 'progress' }>) => void;
-  'agent.completed': (message: Extract<RecordedMessage, { type: 'agent.completed' }>) => void;
-  question: (message: QuestionMessage) => void;
-  error: (message: Extract<RecordedMessage, { type: 'error' }> | WatchRefusedMessage) => void;
-  'request.completed': (message: RequestCompletedMessage) => void;
-  status: (message: StatusMessage) => void;
-  state: (message: StateMessage) => void;
 }
