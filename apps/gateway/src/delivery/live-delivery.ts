@@ -66,6 +66,7 @@ export class LiveDelivery implements OnApplicationBootstrap {
         },
       },
       (message, channel) => {
+        this.metrics.fanoutMessage('received');
         // Our own recorder's events: already delivered here, in process.
         if (message.properties.headers?.[ORIGIN_HEADER] === this.recorded.origin) return settle(channel, (c) => c.ack(message));
         try {

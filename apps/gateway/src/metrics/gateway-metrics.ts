@@ -70,6 +70,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly fanoutMessages = new Counter({
+    name: 'agent_stream_fanout_messages_total',
+    help: 'Fan-out messages this instance published, and received (its own copies included): broker traffic per recorded event',
+    labelNames: ['direction'],
+    registers: [this.registry],
+  });
+
   constructor(private readonly census: SocketCensus) {
     // Read when scraped, from Socket.IO's own bookkeeping: nothing on the hot path.
     new Gauge({
@@ -126,6 +133,10 @@ export class GatewayMetrics {
   broadcast(message: RecordedMessage): void {
     const latencyMs = Date.now() - Date.parse(message.ts);
     if (Number.isFinite(latencyMs)) this.deliveryLatency.observe(Math.max(0, latencyMs) / 1000);
+  }
+
+  fanoutMessage(direction: 'published' | 'received'): void {
+    this.fanoutMessages.inc({ direction });
   }
 
   ingestShardsHeld(count: number): void {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Exchanges, fanoutBucketOf, type RecordedBatch, type RecordedMessage } from '@app/contracts';
 import { BrokerPublisher } from '@app/messaging';
+import { GatewayMetrics } from '../metrics';
 
 /** Most events in one fan-out message: a recorded batch travels as one message, or a few. */
 const EVENTS_PER_MESSAGE = 500;
@@ -21,7 +22,10 @@ export class RecordedEventsPublisher {
   readonly origin = randomUUID();
   private local: (events: RecordedMessage[]) => void = () => undefined;
 
-  constructor(private readonly broker: BrokerPublisher) {}
+  constructor(
+    private readonly broker: BrokerPublisher,
+    private readonly metrics: GatewayMetrics,
+  ) {}
 
   /** Where this instance's own recorded events go (live delivery). */
   onLocal(listener: (events: RecordedMessage[]) => void): void {
@@ -53,6 +57,7 @@ export class RecordedEventsPublisher {
         const batch: RecordedBatch = { events: group.slice(i, i + EVENTS_PER_MESSAGE) };
         // Sent together, confirmed together: the channel keeps their order.
         publishes.push(this.broker.publish(Exchanges.recordedByBucket, bucket, batch, { persistent: false, headers: { [ORIGIN_HEADER]: this.origin } }));
+        this.metrics.fanoutMessage('published');
       }
     }
     await Promise.all(publishes);
