@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'agent-stream-bench-'));
   const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', join(workDir, 'profiles')] : [];
   if (options.profile) mkdirSync(join(workDir, 'profiles'));
-  console.log(`bench ${options.quick ? '--quick' : '(full)'}: scenarios ${scenarios.map((s) => s.key).join(',')}, ${params.reps} repetition(s)`);
+  const what = options.gateways > 1 ? `cluster of ${options.gateways} gateways, ${options.shards} shards` : `scenarios ${scenarios.map((s) => s.key).join(',')}, ${params.reps} repetition(s)`;
+  console.log(`bench ${options.quick ? '--quick' : '(full)'}: ${what}`);
   console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
   console.log(`database '${sandbox.database}', two vhosts (removed at the end); server output and profiles in ${workDir}`);
 
