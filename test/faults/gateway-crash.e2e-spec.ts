@@ -129,8 +129,8 @@ describe('fault: a gateway process dies mid-stream', () => {
   }, 60_000);
 });
 
-/** Grants or denies publishing to the fan-out exchange (`websocket.recorded`) on the file's vhost; everything else stays allowed. */
+/** Grants or denies publishing to the fan-out exchange (`websocket.recorded.buckets`) on the file's vhost; everything else stays allowed. */
 function setFanOutWritable(vhost: string, writable: boolean): void {
-  const write = writable ? '.*' : '^(?!websocket\\.recorded$).*';
+  const write = writable ? '.*' : '^(?!websocket\\.recorded\\.buckets$).*';
   execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', write, '.*'], { stdio: 'ignore' });
 }

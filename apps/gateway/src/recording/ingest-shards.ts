@@ -37,6 +37,8 @@ export class IngestShards implements OnApplicationBootstrap, BeforeApplicationSh
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopping = false;
+  /** A failing rebalance is logged once until one succeeds again (every 500 ms during a database outage would flood the log). */
+  private failing = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -70,7 +72,14 @@ export class IngestShards implements OnApplicationBootstrap, BeforeApplicationSh
   /** One look at the members and this instance's quota (never two at once). */
   tick(): Promise<void> {
     this.ticking ??= this.rebalance()
-      .catch((error: Error) => this.logger.warn(`shard rebalance failed, retrying: ${error.message}`))
+      .then(() => {
+        if (this.failing) this.logger.log('shard rebalance works again');
+        this.failing = false;
+      })
+      .catch((error: Error) => {
+        if (!this.failing) this.logger.warn(`shard rebalance failed, retrying every ${REBALANCE_INTERVAL_MS} ms: ${error.message}`);
+        this.failing = true;
+      })
       .finally(() => (this.ticking = undefined));
     return this.ticking;
   }
