@@ -1,4 +1,4 @@
-// Three projects: `unit` (pure logic, *.spec.ts beside the code, and the docs' checks), `e2e`
+// Three projects: `unit` (pure logic, *.spec.ts beside the code and the scripts, and the docs' checks), `e2e`
 // (test/**/*.e2e-spec.ts against the real RabbitMQ and Postgres) and `faults`
 // (test/faults: the apps as OS processes, killed, cut off and restarted).
 const swc = ['@swc/jest', {
@@ -15,7 +15,7 @@ const common = { rootDir: __dirname, testEnvironment: 'node', transform: { '^.+\
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,docs,bench}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,docs,bench,scripts}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
           DATABASE_URL: sandbox.databaseUrl,
           LOG_LEVEL: 'warn',
           JWT_SECRET: secret,
-          // All bench sockets are one user's; (d) alone holds 10,000 (PROTOCOL.md §5 caps sockets per user, default 100).
+          // All bench sockets are one user's; (d) alone holds 10,000 (docs/protocol.md §5 caps sockets per user, default 100).
           MAX_CONNECTIONS_PER_USER: '20000',
           INGEST_SHARDS: String(shards),
         },

@@ -120,7 +120,7 @@ const everyEventWorkflow: AgentWorkflow = {
     const executor = run.agent('executor-agent');
     await thought.progress({ status: 'running', message: 'Planning…' });
     await thought.completed({ plan: [{ stepOrder: 1, tool: 'web.search' }] });
-    await executor.progress({ stepOrder: 1, stepId: 'step-1', status: 'running', tool: 'web.search' });
+    await executor.progress({ stepOrder: 1, stepId: 'step-1', status: 'running', tool: 'web.search', title: 'Search the web' });
     const depth = await executor.ask('How deep?', { options: ['quick', 'thorough'] });
     await executor.progress({ step: 1, status: 'completed', result: { depth } });
     await executor.error('step 2 had a hiccup', 2);

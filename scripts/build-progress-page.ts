@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -18,6 +18,21 @@ const SERVER_ONLY = ['class-validator', 'class-transformer', 'reflect-metadata',
  * tests build it too. Fails if a server-only package slipped into the bundle.
  */
 export async function buildProgressPage(outDir: string): Promise<void> {
+  mkdirSync(join(outDir, 'assets'), { recursive: true });
+  // Built beside the page, then each file renamed over its old copy: a gateway serving
+  // `outDir` meanwhile answers with the old file or the new one, never with none.
+  const staging = mkdtempSync(join(outDir, '.staging-'));
+  try {
+    await bundle(staging);
+    for (const file of ['index.html', ...readdirSync(join(staging, 'assets')).map((name) => join('assets', name))]) {
+      renameSync(join(staging, file), join(outDir, file));
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function bundle(outDir: string): Promise<void> {
   const assets = join(outDir, 'assets');
   mkdirSync(assets, { recursive: true });
   const result = await build({

@@ -3,16 +3,18 @@ import { io } from 'socket.io-client';
 import { loadConfigOrExit } from '@app/config';
 import type { ClientToServerEvents, ServerToClientEvents } from '@app/contracts';
 import { signTokenFor } from '@app/auth';
+import { parseCommandLine } from './command-line';
 
 /**
  * `npm run demo -- [--steps N] [--ask N] [--fail N] [--url URL]`: starts a demo
  * request as a frontend would and prints what arrives; answers questions.
  */
-const args = process.argv.slice(2);
-const option = (name: string) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : undefined;
-};
+const { values } = parseCommandLine(
+  process.argv.slice(2),
+  { steps: { type: 'string' }, ask: { type: 'string' }, fail: { type: 'string' }, url: { type: 'string' } },
+  'npm run demo -- [--steps N] [--ask N] [--fail N] [--url URL]',
+);
+const option = (name: keyof typeof values) => values[name];
 
 const config = loadConfigOrExit('demo');
 const url = option('url') ?? `http://localhost:${config.PORT}`;

@@ -1,5 +1,8 @@
 import { loadConfigOrExit } from '@app/config';
 import { signTokenFor } from '@app/auth';
+import { parseCommandLine } from './command-line';
+
+const USAGE = 'npm run token -- <user> [--admin] [--hours N]';
 
 /**
  * `npm run token -- <user> [--admin] [--hours N]`: prints a token signed with
@@ -7,19 +10,18 @@ import { signTokenFor } from '@app/auth';
  * secret), for trying the gateway by hand.
  */
 function main(argv: string[]): void {
-  const hoursAt = argv.indexOf('--hours');
-  // The user is the one argument that is neither a flag nor the value of --hours.
-  const user = argv.find((a, i) => !a.startsWith('--') && !(hoursAt >= 0 && i === hoursAt + 1));
-  if (!user) {
-    console.error('usage: npm run token -- <user> [--admin] [--hours N]');
+  const { values, positionals } = parseCommandLine(argv, { admin: { type: 'boolean' }, hours: { type: 'string' } }, USAGE);
+  const [user, ...extra] = positionals;
+  if (!user || extra.length > 0) {
+    console.error(`usage: ${USAGE}`);
     process.exit(2);
   }
-  const hours = hoursAt >= 0 ? Number(argv[hoursAt + 1]) : 24;
+  const hours = values.hours === undefined ? 24 : Number(values.hours);
   if (!Number.isFinite(hours) || hours <= 0) {
     console.error('--hours must be a positive number');
     process.exit(2);
   }
-  const roles = argv.includes('--admin') ? ['admin'] : [];
+  const roles = values.admin ? ['admin'] : [];
   try {
     console.log(signTokenFor(loadConfigOrExit('token'), { sub: user, roles }, Math.round(hours * 3600)));
   } catch (error) {

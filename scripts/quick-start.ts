@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfigOrExit, type AppConfig } from '@app/config';
 import { signTokenFor } from '@app/auth';
+import { ensurePortFree } from './port-holder';
 
 /**
  * `npm start`: the gateway and the demo agents as two processes (as in
@@ -10,8 +11,8 @@ import { signTokenFor } from '@app/auth';
 const APPS = join(__dirname, '..', 'apps');
 const children: ChildProcess[] = [];
 
-function run(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, [join(APPS, entry)], { stdio: 'inherit', env: process.env });
+function run(name: string, entry: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn(process.execPath, [join(APPS, entry)], { stdio: 'inherit', env });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`${name} exited (${signal ?? code}); stopping.`);
@@ -37,9 +38,10 @@ async function waitReady(url: string, gateway: ChildProcess): Promise<void> {
   throw new Error(`the gateway did not become ready at ${url}/health/ready`);
 }
 
-function banner(config: AppConfig, url: string): string {
+function banner(config: AppConfig, url: string, agentHttpPort: number): string {
+  const worker = `http://localhost:${agentHttpPort}`;
   if (!config.acceptsHs256) {
-    return `\n Gateway and demo agents are running at ${url}; sign in with a token from your identity provider (JWT_JWKS_URL).\n`;
+    return `\n Gateway and demo agents are running at ${url} (agent worker health and metrics at ${worker}); sign in with a token from your identity provider (JWT_JWKS_URL).\n`;
   }
   const token = signTokenFor(config, { sub: 'demo-user' }, 24 * 3600);
   return [
@@ -52,6 +54,7 @@ function banner(config: AppConfig, url: string): string {
     `   ${token}`,
     ` Mint others:          npm run token -- <user> [--admin]`,
     ` Readiness:            ${url}/health/ready      Stop: Ctrl+C`,
+    ` Agent worker:         ${worker}/health/ready   ${worker}/metrics`,
     '──────────────────────────────────────────────────────────────────────',
     '',
   ].join('\n');
@@ -63,10 +66,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
   const url = `http://localhost:${config.PORT}`;
+  // The worker's health and metrics port (PROTOCOL §5): AGENT_HTTP_PORT, else the one after the gateway's.
+  const agentHttpPort = config.AGENT_HTTP_PORT ?? config.PORT + 1;
+  // Before anything starts: an old instance on the port would answer the readiness check below.
+  await ensurePortFree(config.PORT, 'PORT');
+  await ensurePortFree(agentHttpPort, 'AGENT_HTTP_PORT');
   const gateway = run('gateway', 'gateway/src/main.js');
   await waitReady(url, gateway);
-  run('agents', 'agents/src/main.js');
-  console.log(banner(config, url));
+  run('agents', 'agents/src/main.js', { ...process.env, AGENT_HTTP_PORT: String(agentHttpPort) });
+  console.log(banner(config, url, agentHttpPort));
 }
 
 main().catch((error: Error) => {

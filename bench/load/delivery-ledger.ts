@@ -27,7 +27,7 @@ interface Delivered {
  * Checks every message one connection receives for the request it watches:
  * each event counter `n` (1..expected) must come exactly once and in order;
  * for the product, live `seq` must go up by exactly 1 from the handshake
- * `state`'s seq (PROTOCOL.md §1: never skips, never repeats).
+ * `state`'s seq (docs/protocol.md §1: never skips, never repeats).
  */
 export class DeliveryLedger {
   private readonly seen: Uint8Array;

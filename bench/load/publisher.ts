@@ -8,7 +8,7 @@ import type { FromPublisher, PublishPlan, ToPublisher } from './protocol';
 
 /**
  * Plays the agents: publishes progress events to `agent.events` exactly as
- * PROTOCOL.md §2 says (routing key = type, persistent, JSON), paced at the
+ * docs/protocol.md §2 says (routing key = type, persistent, JSON), paced at the
  * plan's rate, round-robin over the requests. `data.n` counts each
  * request's events from 1 and `data.sentAt` is the publish time: the
  * watchers check order and loss with the first and measure latency with the

@@ -6,7 +6,7 @@ import type { TargetEndpoint } from './protocol';
 const CONNECT_TIMEOUT_MS = 60_000;
 
 /**
- * A frontend's connection as PROTOCOL.md §1 describes it: websocket
+ * A frontend's connection as docs/protocol.md §1 describes it: websocket
  * transport, `query.requestId` to watch at once, `auth.token`. No
  * reconnection: a dropped connection must show up as a disconnect and as
  * lost events, not be papered over.
@@ -56,7 +56,7 @@ export async function eachLimited<T>(items: T[], limit: number, task: (item: T, 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** Starts per socket, in sequence: within the command rate PROTOCOL.md guarantees (at least 20 per second per socket). */
+/** Starts per socket, in sequence: within the command rate docs/protocol.md guarantees (at least 20 per second per socket). */
 const STARTS_PER_SOCKET = 15;
 /** Starts in flight per load process: thousands at once only queue up in the server and time out. */
 const STARTING_SOCKETS_AT_ONCE = 20;

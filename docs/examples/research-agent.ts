@@ -1,4 +1,4 @@
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { Injectable, Module, type INestApplicationContext, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AgentKitModule, sleep, type AgentReporter, type AgentRun, type AgentWorkflow } from '@app/agent-kit';
@@ -81,11 +81,12 @@ export class ResearchWorkflow implements AgentWorkflow {
 })
 export class ResearchAgentModule {}
 
-export async function startResearchAgent(): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(ResearchAgentModule, { bufferLogs: true });
+/** `startupLogger` (from bootstrapProcess: JSON lines) logs Nest's start-up, before the app's own logger. */
+export async function startResearchAgent(startupLogger?: LoggerService): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(ResearchAgentModule, { bufferLogs: startupLogger === undefined, logger: startupLogger });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks(); // SIGTERM: finish running requests for up to 5 s, requeue the rest
   return app;
 }
 
-if (require.main === module) void bootstrapProcess('research-agent', async () => void (await startResearchAgent()));
+if (require.main === module) void bootstrapProcess('research-agent', async (_config, logger) => void (await startResearchAgent(logger)));

@@ -3,7 +3,7 @@ import { adminToken, http } from '../support/admin-http';
 import { mintToken } from '../support/tokens';
 import type { StreamClient } from '../support/stream-client';
 
-/** PROTOCOL.md §3 admin API, against a real gateway, agents, broker and database. */
+/** docs/protocol.md §3 admin API, against a real gateway, agents, broker and database. */
 describe('admin API', () => {
   const product = withGatewayAndAgents();
   const clients: StreamClient[] = [];

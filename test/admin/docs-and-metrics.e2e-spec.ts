@@ -2,7 +2,7 @@ import { TestBroker } from '../support/broker';
 import { connectAs, demoContext, newRequestId, newUser, withGatewayAndAgents } from '../support/gateway-harness';
 import { eventually, http } from '../support/admin-http';
 
-/** PROTOCOL.md §3 metric names, kinds and labels. */
+/** docs/protocol.md §3 metric names, kinds and labels. */
 const METRICS: Array<[string, 'gauge' | 'counter' | 'histogram', string[]]> = [
   ['agent_stream_connected_sockets', 'gauge', []],
   ['agent_stream_watched_requests', 'gauge', []],
@@ -13,6 +13,7 @@ const METRICS: Array<[string, 'gauge' | 'counter' | 'histogram', string[]]> = [
   ['agent_stream_record_batch_size', 'histogram', []],
   ['agent_stream_record_duration_seconds', 'histogram', []],
   ['agent_stream_delivery_latency_seconds', 'histogram', []],
+  ['agent_stream_requests_finished_total', 'counter', ['status']],
 ];
 
 /** Sum of every sample of `name` whose labels include `labels`. */
@@ -83,7 +84,7 @@ describe('operator HTTP: OpenAPI and metrics', () => {
   });
 
   describe('/metrics', () => {
-    it('exposes the metric names of PROTOCOL.md §3 with their kinds, plus the process defaults', async () => {
+    it('exposes the metric names of docs/protocol.md §3 with their kinds, plus the process defaults', async () => {
       const { status, body, headers } = await http(product.url, '/metrics', { token: null });
       expect(status).toBe(200);
       expect(headers.get('content-type')).toContain('text/plain');
@@ -119,6 +120,7 @@ describe('operator HTTP: OpenAPI and metrics', () => {
       expect(delta('agent_stream_events_delivered_total')).toBe(recorded.length); // one socket watched: each message once
       expect(delta('agent_stream_commands_total', { command: 'start', result: 'ok' })).toBe(1);
       expect(delta('agent_stream_commands_total', { command: 'rejoin', result: 'VALIDATION_FAILED' })).toBe(1);
+      expect(delta('agent_stream_requests_finished_total', { status: 'completed' })).toBe(1);
       expect(delta('agent_stream_record_batch_size_count')).toBeGreaterThan(0);
       expect(delta('agent_stream_record_duration_seconds_count')).toBeGreaterThan(0);
       expect(delta('agent_stream_delivery_latency_seconds_count')).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ import { expectGapFree, type StreamClient } from '../support/stream-client';
 // The timer is set far out: the test runs the job itself, at the moments it chooses.
 const RETENTION = { RETENTION_DAYS: '30', RETENTION_BATCH_SIZE: '2', RETENTION_INTERVAL_MS: '3600000' };
 
-/** PROTOCOL.md §3 retention: finished requests older than RETENTION_DAYS, and their events, are deleted. */
+/** docs/protocol.md §3 retention: finished requests older than RETENTION_DAYS, and their events, are deleted. */
 describe('retention', () => {
   let gateway: INestApplication;
   let agents: INestApplicationContext;

@@ -14,6 +14,7 @@ async function shownPicture(page: Page) {
     steps: [...document.querySelectorAll<HTMLElement>('#steps .step')].map((row) => ({
       step: Number(row.querySelector('.step-number')!.textContent),
       status: row.dataset.status,
+      title: row.querySelector('.step-title')!.textContent,
       tool: row.querySelector('.step-tool')!.textContent,
       detail: row.querySelector('.step-detail')!.textContent,
       bar: (row.querySelector('.bar-fill') as HTMLElement).style.width,
@@ -104,6 +105,9 @@ describe('the live progress page in Chromium', () => {
     const shown = await shownPicture(page);
     expect(stepStatuses(shown.steps)).toEqual(expectedSteps(state));
     expect(shown.steps[3].detail).toContain('as asked: be brief');
+    // Each row shows what the agent said the step is (state.steps[].title, from the demo's data.title).
+    expect(shown.steps.map((s) => s.title)).toEqual(state.steps.map((s) => s.title));
+    expect(shown.steps[0].title).toBe('Search the web for "Find the best hiking trails near Zermatt"');
     expect(await page.textContent('#outcome')).toContain('Done: 5 steps');
     await expectLogOnceInOrder(page, state.seq);
     await page.close();

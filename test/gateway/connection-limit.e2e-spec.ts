@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §5 `MAX_CONNECTIONS_PER_USER` (default 100): one token `sub`
+ * docs/protocol.md §5 `MAX_CONNECTIONS_PER_USER` (default 100): one token `sub`
  * holds at most that many sockets on a gateway instance; past it the
  * handshake gets `connect_error` 'too many connections'.
  */

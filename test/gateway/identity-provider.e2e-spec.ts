@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §5 `JWT_JWKS_URL`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_ROLES_CLAIM`:
+ * docs/protocol.md §5 `JWT_JWKS_URL`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_ROLES_CLAIM`:
  * RS256 / ES256 tokens verified with an identity provider's keys (a JWKS
  * served here on a local port, keys generated in the test), for socket
  * handshakes (§1) and the admin API (§3). JWT_SECRET is unset: the

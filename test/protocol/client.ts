@@ -1,5 +1,5 @@
 /**
- * A client written from PROTOCOL.md alone: plain socket.io-client and amqplib,
+ * A client written from docs/protocol.md alone: plain socket.io-client and amqplib,
  * nothing from the product's own sources except the harness that boots it.
  */
 import { randomUUID } from 'node:crypto';
@@ -111,7 +111,7 @@ export function connectError(client: Client, timeoutMs = 5_000): Promise<Error> 
 
 export const isIsoTs = (ts: unknown) => typeof ts === 'string' && !Number.isNaN(Date.parse(ts)) && new Date(ts).toISOString() === ts;
 
-/** The failure ack of PROTOCOL.md §1: `{ ok: false, error: { code, message, details? } }`. */
+/** The failure ack of docs/protocol.md §1: `{ ok: false, error: { code, message, details? } }`. */
 export function expectFailure(ack: any, code: string): void {
   expect(ack).toEqual({ ok: false, error: expect.objectContaining({ code, message: expect.any(String) }) });
   expect(Object.keys(ack).sort()).toEqual(['error', 'ok']);

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §2 `agent.events`: this test plays the agent itself (no demo
+ * docs/protocol.md §2 `agent.events`: this test plays the agent itself (no demo
  * agents run here) and checks the mapping to §1 messages, de-duplication and
  * the dead-letter queue; plus the `agent.commands` a request produces.
  */
@@ -179,6 +179,29 @@ describe('PROTOCOL §2 agent.events mapping (the test plays the agent)', () => {
       await sleep(100);
       expectGapFree(client.live(requestId).map((x) => x.seq));
     });
+  });
+
+  it("state.steps[].title is the progress's data.title, else the title an agent's plan (agent.completed data.plan) gives the step", async () => {
+    const requestId = await started();
+    const plan = [{ stepOrder: 1, title: 'Planned one' }, { stepOrder: 2, title: 'Planned two' }, { stepOrder: 3 }];
+    await deliver('agent.completed', { type: 'agent.completed', requestId, agent: 'planner-agent', eventId: eid(), data: { plan } }, 'agent.completed');
+    const progress = (stepOrder: number, extra: object) =>
+      deliver('executor.step.progress', { type: 'executor.step.progress', requestId, agent, eventId: eid(), data: { stepOrder, status: 'running', ...extra } }, 'progress');
+    await progress(1, { title: 'Said by the agent' });
+    await progress(1, { detail: 'no title this time' });
+    await progress(2, {});
+    await progress(3, {});
+    await progress(4, { title: 'Unplanned, titled' });
+
+    const watcher = await connect(user);
+    await watcher.ack('rejoin', { requestId });
+    const state = await watcher.waitFor('state');
+    expect(state.steps.map((s: { step: number; title?: string }) => [s.step, s.title])).toEqual([
+      [1, 'Said by the agent'],
+      [2, 'Planned two'],
+      [3, undefined],
+      [4, 'Unplanned, titled'],
+    ]);
   });
 
   it('request.completed with result → request.completed { status, result }; state has the result', async () => {

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §1 "Client → server": ack shapes, failure acks, validation and
+ * docs/protocol.md §1 "Client → server": ack shapes, failure acks, validation and
  * its details, the order of checks, `type`, commands without a callback,
  * sizes, start idempotence, feedback and cancel rules, the default rate limit,
  * and the §2 `agent.commands` bodies those commands produce.

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §1 "Handshake": token checks, the `requestId` query, refused watch, admin watch, transports.
+ * docs/protocol.md §1 "Handshake": token checks, the `requestId` query, refused watch, admin watch, transports.
  */
 import { createHmac } from 'node:crypto';
 import { loadConfig } from '@app/config';

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §1 configurable limits: the rate limit (RATE_LIMITED without
+ * docs/protocol.md §1 configurable limits: the rate limit (RATE_LIMITED without
  * closing the socket, other sockets unaffected) and the replay limit of
  * `rejoin` (`events` = the last N, `truncated: true`). The variable names are
  * the README's (RATE_LIMIT_PER_SECOND, REPLAY_LIMIT).

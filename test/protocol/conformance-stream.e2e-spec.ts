@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §1 "Server → client" (recorded messages, seq, ts, field sets,
+ * docs/protocol.md §1 "Server → client" (recorded messages, seq, ts, field sets,
  * state, rejoin, leave) and §4 (the demo agents' knobs and what a run sends).
  */
 import { Client, RECORDED_TYPES, expectFailure, expectGapFree, expectRecordedShape, isIsoTs, rid, sleep, uid } from './client';

@@ -43,5 +43,5 @@ export function productUnderTest(options: { agents?: boolean } = {}) {
   return product;
 }
 
-/** `context` shaping a short demo run (PROTOCOL.md §4). */
+/** `context` shaping a short demo run (docs/protocol.md §4). */
 export const demo = (knobs: Record<string, number>) => ({ demo: { stepDelayMs: 30, ...knobs } });

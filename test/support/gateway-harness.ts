@@ -56,7 +56,7 @@ export function handshakeOutcome(url: string, token: string, options: { transpor
   );
 }
 
-/** A demo run shaped by PROTOCOL.md §4 `context.demo`. */
+/** A demo run shaped by docs/protocol.md §4 `context.demo`. */
 export function demoContext(demo: Record<string, number>): Record<string, unknown> {
   return { demo: { stepDelayMs: 50, ...demo } };
 }

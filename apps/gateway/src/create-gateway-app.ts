@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -5,9 +6,12 @@ import { setUpOpenApi } from './admin';
 import { GatewayModule } from './gateway.module';
 import { ConfiguredIoAdapter } from './socket';
 
-/** The gateway app, configured but not listening: shared by main.ts and the e2e tests. */
-export async function createGatewayApp(): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(GatewayModule, { bufferLogs: true, abortOnError: false });
+/**
+ * The gateway app, configured but not listening: shared by main.ts and the e2e tests.
+ * `startupLogger` logs Nest's start-up (main.ts: JSON); the app's own logger takes over once it is built.
+ */
+export async function createGatewayApp(startupLogger?: LoggerService): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule, { bufferLogs: startupLogger === undefined, abortOnError: false, logger: startupLogger });
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
   app.enableShutdownHooks();

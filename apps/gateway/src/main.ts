@@ -2,8 +2,11 @@ import { Logger } from '@nestjs/common';
 import { bootstrapProcess } from '@app/config';
 import { createGatewayApp } from './create-gateway-app';
 
-void bootstrapProcess('gateway', async (config) => {
-  const app = await createGatewayApp();
-  await app.listen(config.PORT);
+void bootstrapProcess('gateway', async (config, logger) => {
+  const app = await createGatewayApp(logger);
+  await app.listen(config.PORT).catch((error: NodeJS.ErrnoException) => {
+    // Name the setting: "address already in use :::3001" does not say what to change.
+    throw error.code === 'EADDRINUSE' ? new Error(`PORT=${config.PORT}: the port is already in use (${error.message})`) : error;
+  });
   new Logger('Gateway').log(`gateway listening on http://localhost:${config.PORT} (Socket.IO at /socket.io, readiness at /health/ready)`);
 });

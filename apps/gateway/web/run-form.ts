@@ -12,7 +12,7 @@ const KNOBS = [
   ['knob-fail-at', 'failAtStep'],
 ] as const;
 
-/** The "new run" form: a query and the demo knobs of PROTOCOL.md §4 (`context.demo`); empty knobs are left out. */
+/** The "new run" form: a query and the demo knobs of docs/protocol.md §4 (`context.demo`); empty knobs are left out. */
 export function onRunSubmitted(start: (run: RunRequest) => Promise<void>): void {
   const form = byId<HTMLFormElement>('run-form');
   form.addEventListener('submit', async (event) => {

@@ -39,7 +39,8 @@ export function stepRows(state: RequestSnapshot): StepRow[] {
       key,
       step: s.step,
       agent: s.agent,
-      title: planned?.title ?? `Step ${s.step}`,
+      // The snapshot's title is the agent's `data.title`, else its plan's (withPlannedTitles).
+      title: s.title ?? `Step ${s.step}`,
       tool: typeof s.tool === 'string' ? s.tool : planned?.tool,
       status: s.status === 'running' && ended ? 'stopped' : s.status,
       detail: describeValue(s.status === 'failed' ? s.error : s.result),

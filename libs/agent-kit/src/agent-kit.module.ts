@@ -3,6 +3,8 @@ import { AgentEventSink } from './agent-event-sink';
 import { AGENT_KIT_OPTIONS, AGENT_WORKFLOW, type AgentKitOptions } from './agent-kit.options';
 import { AgentWorker } from './agent-worker';
 import { BrokerEventSink } from './broker-event-sink';
+import { WorkerHttpServer } from './worker-http-server';
+import { WorkerMetrics } from './worker-metrics';
 
 /**
  * Runs one workflow class on this process. Needs `AppConfigModule` and
@@ -20,7 +22,11 @@ export class AgentKitModule {
         { provide: AGENT_WORKFLOW, useClass: options.workflow },
         { provide: AgentEventSink, useClass: BrokerEventSink },
         AgentWorker,
+        // Health and metrics on AGENT_HTTP_PORT (off when unset).
+        WorkerMetrics,
+        WorkerHttpServer,
       ],
+      exports: [WorkerHttpServer],
     };
   }
 }

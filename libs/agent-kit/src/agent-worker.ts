@@ -1,5 +1,5 @@
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { CancelRequestCommand, CommandRoutingKeys, Exchanges, FeedbackRequestCommand, Queues, StartRequestCommand } from '@app/contracts';
 import { AppConfig } from '@app/config';
@@ -10,6 +10,7 @@ import type { AgentWorkflow } from './agent-workflow';
 import { AGENT_KIT_OPTIONS, AGENT_WORKFLOW, type AgentKitOptions } from './agent-kit.options';
 import { RunClaims } from './run-claims';
 import { RunRegistry, type StartResult } from './run-registry';
+import { WorkerMetrics } from './worker-metrics';
 
 const DEFAULT_DRAIN_MS = 5000;
 const DEFAULT_REDELIVERY_GRACE_MS = 3000;
@@ -48,6 +49,7 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly config: AppConfig,
     @Inject(AGENT_KIT_OPTIONS) private readonly options: AgentKitOptions,
     amqp: AmqpConnection,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     this.registry = new RunRegistry(workflow, sink, { abortGraceMs: options.abortGraceMs });
     this.claims = new RunClaims(() => amqp.managedConnection.connection);
@@ -112,8 +114,8 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.registry.holds(requestId) && !this.claims.isHeld(requestId)) {
       if (!(await this.mayTake(requestId, message, channel))) return;
     }
-    const done = this.registry
-      .start(command)
+    const run = this.registry.start(command);
+    const done = (this.metrics?.track(requestId, run) ?? run)
       .catch((error: unknown): StartResult => {
         this.logger.error({ requestId }, `run ${requestId} broke: ${(error as Error).message}`);
         return 'interrupted';

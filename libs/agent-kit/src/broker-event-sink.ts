@@ -8,9 +8,10 @@ const DEFAULT_PUBLISH_RETRY_MS = 60_000;
 const RETRY_PAUSE_MS = 250;
 
 /**
- * Routing key = the body's type (PROTOCOL.md §2); the eventId doubles as the
+ * Routing key = the body's type (docs/protocol.md §2); the eventId doubles as the
  * AMQP message id; the `x-request-id` header carries the requestId, which the
- * gateway's ingest shards hash on (one request, one shard: its order kept). While the broker is away the event is retried (the run
+ * gateway's ingest shards hash on (one request, one shard: its order kept).
+ * While the broker is away the event is retried (the run
  * waits at its reporter call) instead of failing the run: a blip of a few
  * seconds must not make the run start over. A retry of an event that did
  * reach the broker is harmless — the gateway records each eventId once.

@@ -7,3 +7,4 @@ export type { AgentKitOptions } from './agent-kit.options';
 export { AgentEventSink, type AgentEvent } from './agent-event-sink';
 export { AgentRunSession, type AgentRunOptions, type RunOutcome } from './agent-run';
 export { RecordingEventSink } from './recording-event-sink';
+export { WorkerHttpServer } from './worker-http-server';

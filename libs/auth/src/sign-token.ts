@@ -2,7 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import type { AppConfig } from '@app/config';
 
 /**
- * A token the gateway accepts (PROTOCOL.md §1): HS256 over `{ sub, roles }`
+ * A token the gateway accepts (docs/protocol.md §1): HS256 over `{ sub, roles }`
  * with an expiry, signed with `secret` (the configured `jwtSecret`). For the
  * tests and the benchmark; products mint their own.
  */

@@ -11,7 +11,7 @@ const jwtWith = (secret: string) => new JwtService({ secret, signOptions: { algo
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-describe('TokenService with JWT_SECRET only (PROTOCOL.md §1 handshake `auth.token`)', () => {
+describe('TokenService with JWT_SECRET only (docs/protocol.md §1 handshake `auth.token`)', () => {
   const jwt = jwtWith(SECRET);
   const tokens = new TokenService({ secret: SECRET, rolesClaim: 'roles' });
 

@@ -5,7 +5,7 @@ import { decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from '
 import { ADMIN_ROLE, type Principal } from './principal';
 import { readRolesClaim } from './roles-claim';
 
-/** Algorithms verified with the identity provider's keys (PROTOCOL.md §5 `JWT_JWKS_URL`). */
+/** Algorithms verified with the identity provider's keys (docs/protocol.md §5 `JWT_JWKS_URL`). */
 export const JWKS_ALGORITHMS = ['RS256', 'ES256'];
 
 /** How tokens are verified; built from the configuration by AuthModule. */
@@ -22,7 +22,7 @@ export interface TokenVerification {
   rolesClaim: string;
 }
 
-/** The one place tokens are verified: socket handshakes (PROTOCOL.md §1) and the admin API (§3). */
+/** The one place tokens are verified: socket handshakes (docs/protocol.md §1) and the admin API (§3). */
 export class TokenService {
   private readonly logger = new Logger(TokenService.name);
   private readonly hs256?: JwtService;

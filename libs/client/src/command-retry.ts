@@ -24,7 +24,7 @@ export function backoffDelay(n: number, policy: RetryPolicy, random: () => numbe
 /**
  * Sends a command until it is acknowledged, retrying with backoff while the
  * gateway answers `UNAVAILABLE` or no acknowledgement comes (commands are
- * idempotent, PROTOCOL.md §1). Any other failure rejects at once.
+ * idempotent, docs/protocol.md §1). Any other failure rejects at once.
  */
 export async function sendWithRetry<A extends Ack>(
   send: (ackTimeoutMs: number) => Promise<A>,

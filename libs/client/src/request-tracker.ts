@@ -1,5 +1,5 @@
 import type { ErrorBody, RecordedMessage, RecordedType, RequestProjection, StateMessage } from '@app/contracts/wire';
-import { applyEvent, emptyProjection } from '@app/contracts/request-projection';
+import { applyEvent, emptyProjection, withPlannedTitles } from '@app/contracts/request-projection';
 import { projectionFromState } from '@app/contracts/request-snapshot';
 
 /** What a watched request looks like now: the `state` snapshot's fields, kept current event by event. */
@@ -42,7 +42,7 @@ export class RequestTracker {
       ...this.meta,
       status: this.projection.status,
       agents: this.projection.agents,
-      steps: this.projection.steps,
+      steps: withPlannedTitles(this.projection.steps, this.projection.agents),
       pendingQuestions: this.projection.pendingQuestions,
       ...(this.projection.result === undefined ? {} : { result: this.projection.result }),
       ...(this.projection.error === undefined ? {} : { error: this.projection.error }),

@@ -11,7 +11,7 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-describe('loadConfig (PROTOCOL.md §5)', () => {
+describe('loadConfig (docs/protocol.md §5)', () => {
   describe('defaults', () => {
     const config = loadConfig({});
 
@@ -290,7 +290,7 @@ describe('CORS_ORIGINS entries must be origins (scheme://host[:port])', () => {
   });
 });
 
-describe('loadConfig: retention and presence (PROTOCOL.md §5 RETENTION_DAYS)', () => {
+describe('loadConfig: retention and presence (docs/protocol.md §5 RETENTION_DAYS)', () => {
   it('keeps finished requests 30 days by default; presence reports every 2 s and forgets a gateway after 15 s', () => {
     const config = loadConfig({});
     expect(config.RETENTION_DAYS).toBe(30);
@@ -317,5 +317,28 @@ describe('loadConfig: retention and presence (PROTOCOL.md §5 RETENTION_DAYS)', 
     const { message } = configError({ PRESENCE_INTERVAL_MS: '1000', PRESENCE_STALE_MS: '1500' });
     expect(message).toContain('PRESENCE_STALE_MS=1500');
     expect(message).toContain('PRESENCE_INTERVAL_MS=1000');
+  });
+});
+
+describe('a number below its range says what the bound is', () => {
+  it('RETENTION_DAYS=-1 says it must not be less than 0, and nothing about the upper bound', () => {
+    const { message } = configError({ RETENTION_DAYS: '-1' });
+    expect(message).toContain('RETENTION_DAYS="-1": RETENTION_DAYS must not be less than 0');
+    expect(message).not.toContain('greater than');
+    expect(message).not.toContain('integer');
+  });
+});
+
+describe('AGENT_HTTP_PORT (an agent worker\'s health and metrics port)', () => {
+  it('is unset by default: no HTTP server', () => {
+    expect(loadConfig({}).AGENT_HTTP_PORT).toBeUndefined();
+  });
+
+  it('is read as a number', () => {
+    expect(loadConfig({ AGENT_HTTP_PORT: '3002' }).AGENT_HTTP_PORT).toBe(3002);
+  });
+
+  it.each(['http', '-1', '70000', '3002.5'])('AGENT_HTTP_PORT=%j stops start-up naming it', (value) => {
+    expect(configError({ AGENT_HTTP_PORT: value }).message).toContain(`AGENT_HTTP_PORT=${JSON.stringify(value)}: AGENT_HTTP_PORT must be a port number from 0 to 65535`);
   });
 });

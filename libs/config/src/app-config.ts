@@ -4,14 +4,17 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, valida
 /** Used only outside production, with a warning at start-up. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
 
-/** Decimal digits only: ' ' or '0x10' must be refused, not read as 0 or 16. */
+/**
+ * Decimal digits only: ' ' or '0x10' must be refused, not read as 0 or 16. A sign is
+ * read, so that '-1' fails its lower bound ("must not be less than 0"), not every check.
+ */
 const toInt = ({ value }: { value: unknown }) => {
   if (value === undefined) return undefined;
-  return typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  return typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
 };
 
 /**
- * Every setting the processes read (PROTOCOL.md §5 plus tuning knobs).
+ * Every setting the processes read (docs/protocol.md §5 plus tuning knobs).
  * Validated once at start-up; a bad value stops the process naming it.
  */
 export class AppConfig {
@@ -102,6 +105,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   AGENT_CONCURRENCY = 50;
 
+  /** An agent worker's `/health/live`, `/health/ready` and `/metrics` port (PROTOCOL §5); unset: no HTTP server. 0: any free port. */
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'AGENT_HTTP_PORT must be a port number from 0 to 65535' }) @Min(0, { message: 'AGENT_HTTP_PORT must be a port number from 0 to 65535' }) @Max(65535, { message: 'AGENT_HTTP_PORT must be a port number from 0 to 65535' })
+  AGENT_HTTP_PORT?: number = undefined;
+
   /** Finished requests whose last change is older than this many days are deleted; 0 keeps everything. */
   @Transform(toInt) @IsInt() @Min(0) @Max(36_500)
   RETENTION_DAYS = 30;
@@ -123,7 +130,7 @@ export class AppConfig {
   PRESENCE_STALE_MS = 15_000;
 
   /**
-   * Ordered ingest shards (PROTOCOL.md §5). 1: one ingest queue, recorded by one gateway at a time
+   * Ordered ingest shards (docs/protocol.md §5). 1: one ingest queue, recorded by one gateway at a time
    * (stock RabbitMQ). Above 1: a consistent-hash exchange (the broker's
    * rabbitmq_consistent_hash_exchange plugin) spreads requests over this many queues, and the live
    * gateways share them. Every gateway of a cluster must have the same value.
@@ -184,7 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => known.includes(key) && value !== ''));
   const config = plainToInstance(AppConfig, present);
   const problems = validateSync(config).map(
-    (e) => `${e.property}=${JSON.stringify(env[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    (e) => `${e.property}=${JSON.stringify(env[e.property])}: ${[...new Set(Object.values(e.constraints ?? {}))].join('; ')}`,
   );
   problems.push(...config.corsOrigins.flatMap((entry) => corsOriginProblem(env.CORS_ORIGINS, entry)));
   if (config.PRESENCE_STALE_MS < 2 * config.PRESENCE_INTERVAL_MS) {

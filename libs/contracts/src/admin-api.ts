@@ -5,7 +5,7 @@ import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, REQUEST_STATUSES,
 import { RECORDED_MESSAGE_SCHEMA, StateMessage, type RecordedMessage } from './server-messages';
 import { NoNulCharacters } from './validation';
 
-/** The admin API of PROTOCOL.md §3: its query, path and response shapes, validated and documented in one place. */
+/** The admin API of docs/protocol.md §3: its query, path and response shapes, validated and documented in one place. */
 
 export const ADMIN_PAGE_DEFAULT = 50;
 export const ADMIN_PAGE_MAX = 500;

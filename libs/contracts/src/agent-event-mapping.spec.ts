@@ -1,6 +1,6 @@
 import { mapAgentEvent, UnusableEventError } from './agent-event-mapping';
 
-/** A body as an agent publishes it on `agent.events` (PROTOCOL.md §2). */
+/** A body as an agent publishes it on `agent.events` (docs/protocol.md §2). */
 const body = (type: string, data: unknown, extra: Record<string, unknown> = {}) => ({ type, requestId: 'req-123', agent: 'executor-agent', data, ...extra });
 
 /** The reason `mapAgentEvent` gives for refusing `raw` (it goes into the dead-letter header). */
@@ -14,7 +14,7 @@ function reasonFor(raw: unknown): string {
   throw new Error('expected the event to be unusable');
 }
 
-describe('mapAgentEvent (PROTOCOL.md §2 "becomes")', () => {
+describe('mapAgentEvent (docs/protocol.md §2 "becomes")', () => {
   describe('any type ending in .progress becomes progress', () => {
     it("the guide's executor.step.progress becomes progress with step from data.stepOrder and the data unchanged", () => {
       const data = { stepOrder: 2, stepId: 'step-2', tool: 'web.search', status: 'running', nested: { a: [1, { b: 2 }] } };

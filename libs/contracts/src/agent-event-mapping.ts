@@ -69,7 +69,7 @@ export function parseAgentEventEnvelope(raw: unknown): AgentEventBody {
 
 /**
  * Maps a body from `agent.events` to the event the recorder stores
- * (PROTOCOL.md §2 "becomes"). Throws UnusableEventError with the reason.
+ * (docs/protocol.md §2 "becomes"). Throws UnusableEventError with the reason.
  * `fallbackEventId` is used when the agent gave no `eventId`.
  */
 export function mapAgentEvent(raw: unknown, fallbackEventId: string): EventDraft {

@@ -3,7 +3,7 @@ import { ANSWER_MAX_CHARS, USER_QUERY_MAX_CHARS } from './client-commands';
 import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-status';
 import { NoNulCharacters } from './validation';
 
-/** Names on the broker (PROTOCOL.md §2). Part of the contract: agents of other teams rely on them. */
+/** Names on the broker (docs/protocol.md §2). Part of the contract: agents of other teams rely on them. */
 export const Exchanges = {
   /** What agents report (topic, routing key = body type). */
   agentEvents: 'agent.events',
@@ -41,7 +41,7 @@ export const CommandRoutingKeys = {
   feedback: 'request.feedback',
 } as const;
 
-/** The AMQP header agents set to the body's `requestId`: the ingest shards hash on it (PROTOCOL.md §2). */
+/** The AMQP header agents set to the body's `requestId`: the ingest shards hash on it (docs/protocol.md §2). */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** Buckets of the fan-out: enough that two requests rarely share one, few enough to bound each instance's bindings. */

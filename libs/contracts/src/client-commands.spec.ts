@@ -19,7 +19,7 @@ function refusal(dto: Dto, payload: unknown): FieldError[] {
 const fields = (details: FieldError[]) => details.map((d) => d.field).sort();
 const reasonsFor = (details: FieldError[], field: string) => details.find((d) => d.field === field)?.reasons ?? [];
 
-describe('client commands (PROTOCOL.md §1 "Client → server")', () => {
+describe('client commands (docs/protocol.md §1 "Client → server")', () => {
   describe('start', () => {
     it('accepts { requestId, userQuery, context }', () => {
       const command = validatePayload(StartCommand, { requestId: 'req-123', userQuery: 'compare prices', context: { demo: { steps: 2 } } });

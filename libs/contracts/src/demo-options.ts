@@ -1,6 +1,6 @@
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-/** `context.demo` knobs the demo agents read (PROTOCOL.md §4). */
+/** `context.demo` knobs the demo agents read (docs/protocol.md §4). */
 export class DemoOptions {
   @IsOptional() @IsInt() @Min(1) @Max(50)
   steps?: number;

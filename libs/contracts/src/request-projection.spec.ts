@@ -1,4 +1,4 @@
-import { applyEvent, emptyProjection } from './request-projection';
+import { applyEvent, emptyProjection, withPlannedTitles } from './request-projection';
 import type { RecordedMessage, RequestProjection } from './server-messages';
 
 type Fields<T extends RecordedMessage['type']> = Omit<Extract<RecordedMessage, { type: T }>, 'type' | 'requestId' | 'seq' | 'ts'>;
@@ -168,7 +168,7 @@ describe('the request projection (the fold behind `state`)', () => {
   });
 
   describe('steps', () => {
-    it('are upserted by (agent, step) with stepId, tool, result and error picked from the data', () => {
+    it('are upserted by (agent, step) with stepId, title, tool, result and error picked from the data', () => {
       const e = log();
       const p = fold([
         e.progress({ agent: 'executor-agent', step: 1, status: 'running', data: { stepOrder: 1, stepId: 'step-1', tool: 'web.search', title: 'Search', status: 'running' } }),
@@ -177,10 +177,22 @@ describe('the request projection (the fold behind `state`)', () => {
         e.progress({ agent: 'other-agent', step: 1, status: 'running', data: { step: 1, status: 'running' } }),
       ]);
       expect(p.steps).toEqual([
-        { agent: 'executor-agent', step: 1, stepId: 'step-1', tool: 'web.search', status: 'completed', result: { hits: 3 } },
+        { agent: 'executor-agent', step: 1, stepId: 'step-1', title: 'Search', tool: 'web.search', status: 'completed', result: { hits: 3 } },
         { agent: 'executor-agent', step: 2, stepId: 'step-2', status: 'running' },
         { agent: 'other-agent', step: 1, status: 'running' },
       ]);
+    });
+
+    it('a step is titled by data.title, kept by later progress without one and replaced by a new one; a title that is not a non-empty string is ignored', () => {
+      const e = log();
+      const p = fold([
+        e.progress({ agent: 'a', step: 1, status: 'running', data: { stepOrder: 1, status: 'running', title: 'Find sources' } }),
+        e.progress({ agent: 'a', step: 1, status: 'running', data: { stepOrder: 1, status: 'running', title: 42 } }),
+        e.progress({ agent: 'a', step: 2, status: 'running', data: { stepOrder: 2, status: 'running', title: 'Draft' } }),
+        e.progress({ agent: 'a', step: 2, status: 'completed', data: { stepOrder: 2, status: 'completed', title: 'Draft the answer' } }),
+        e.progress({ agent: 'a', step: 3, status: 'running', data: { stepOrder: 3, status: 'running', title: '' } }),
+      ]);
+      expect(p.steps.map((s) => s.title)).toEqual(['Find sources', 'Draft the answer', undefined]);
     });
 
     it('a failed step keeps the error from its data', () => {
@@ -212,6 +224,28 @@ describe('the request projection (the fold behind `state`)', () => {
       const e = log();
       const p = fold([e.progress({ agent: 'a', step: 1, status: 'running', data: { status: 'running' } }), e.error({ agent: 'a', message: 'boom' })]);
       expect(p.steps).toEqual([{ agent: 'a', step: 1, status: 'running' }]);
+    });
+  });
+
+  describe('withPlannedTitles (the agent.completed data.plan convention)', () => {
+    const plan = (entries: unknown[]) => fold([log().completed({ agent: 'thought-agent', data: { plan: entries } })]).agents;
+
+    it('gives a step without a title the title its plan gives its step number; a step with data.title keeps its own', () => {
+      const agents = plan([{ stepOrder: 1, title: 'Search the web' }, { stepOrder: 2, title: 'Summarise' }, { stepOrder: 3 }]);
+      const steps = [
+        { agent: 'executor-agent', step: 1, status: 'completed' as const },
+        { agent: 'executor-agent', step: 2, status: 'running' as const, title: 'Summarise briefly' },
+        { agent: 'executor-agent', step: 3, status: 'running' as const },
+        { agent: 'executor-agent', step: 4, status: 'running' as const },
+      ];
+      expect(withPlannedTitles(steps, agents).map((s) => s.title)).toEqual(['Search the web', 'Summarise briefly', undefined, undefined]);
+      expect(steps[0]).not.toHaveProperty('title'); // the projection itself is left as folded
+    });
+
+    it('leaves the steps as they are without a plan, or with one that is not a list of steps', () => {
+      const steps = [{ agent: 'a', step: 1, status: 'running' as const }];
+      expect(withPlannedTitles(steps, [])).toBe(steps);
+      expect(withPlannedTitles(steps, plan(['x', null, { stepOrder: '1', title: 'no' }]))).toEqual(steps);
     });
   });
 

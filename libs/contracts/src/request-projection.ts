@@ -72,6 +72,32 @@ function pick(data: Record<string, unknown>, keys: Array<'stepId' | 'tool' | 're
   return picked;
 }
 
+/** What the agent says the step is: `data.title`, when it is a non-empty string (a later progress without one keeps it). */
+function stepTitle(data: Record<string, unknown>): Pick<StepSummary, 'title'> {
+  return typeof data.title === 'string' && data.title !== '' ? { title: data.title } : {};
+}
+
+/**
+ * Steps with the title the plan gives them where the agent gave none: an
+ * agent that announces its plan (the demo's thought-agent) reports it as
+ * `agent.completed` `data.plan: [{ stepOrder, title?, tool? }]`. Applied when
+ * a snapshot is read (the gateway's `state`, the client's picture), not in the
+ * fold: folding an event reads and changes only the entries it names.
+ */
+export function withPlannedTitles(steps: StepSummary[], agents: AgentSummary[]): StepSummary[] {
+  const planned = new Map<number, string>();
+  for (const { data } of agents) {
+    const plan = data?.plan;
+    if (!Array.isArray(plan)) continue;
+    for (const entry of plan as Array<{ stepOrder?: unknown; title?: unknown } | null>) {
+      const { stepOrder, title } = entry ?? {};
+      if (typeof stepOrder === 'number' && typeof title === 'string' && title !== '' && !planned.has(stepOrder)) planned.set(stepOrder, title);
+    }
+  }
+  if (planned.size === 0) return steps;
+  return steps.map((s) => (s.title !== undefined || !planned.has(s.step) ? s : { ...s, title: planned.get(s.step)! }));
+}
+
 /**
  * Folds one recorded event into the projection (mutating and returning it).
  * `state` is this fold over the log; the projection row caches it.
@@ -85,7 +111,9 @@ export function applyEvent(p: RequestProjection, event: RecordedMessage): Reques
     case 'progress':
       p.status = advance(p.status, p.status === 'waiting' ? 'waiting' : 'running');
       upsertAgent(p, event.agent, findAgent(p, event.agent)?.status === 'failed' ? 'failed' : 'running', event.data);
-      if (event.step !== undefined) upsertStep(p, event.agent, event.step, { status: event.status, ...pick(event.data, ['stepId', 'tool', 'result', 'error']) });
+      if (event.step !== undefined) {
+        upsertStep(p, event.agent, event.step, { status: event.status, ...pick(event.data, ['stepId', 'tool', 'result', 'error']), ...stepTitle(event.data) });
+      }
       break;
     case 'agent.completed':
       upsertAgent(p, event.agent, 'completed', event.data);

@@ -23,12 +23,12 @@ export function isFinalStatus(status: string): status is FinalStatus {
 export const STEP_STATUSES = ['running', 'completed', 'failed'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-/** Request ids as PROTOCOL.md §1 allows them. */
+/** Request ids as docs/protocol.md §1 allows them. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Longest user id, agent name, event id or question id: they travel in every message. */
 export const MAX_ID_CHARS = 200;
 
 export const REQUEST_ID_MESSAGE = 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
 
-/** The types a recorded message can have (PROTOCOL.md §1, server → client). */
+/** The types a recorded message can have (docs/protocol.md §1, server → client). */
 export const RECORDED_TYPE_NAMES = ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status'] as const;

@@ -38,10 +38,10 @@ export class RecordedEnvelope implements wire.RecordedEnvelope {
 
 /**
  * How OpenAPI shows a recorded message: the envelope and `type`; the other
- * fields depend on the type (PROTOCOL.md §1 table, `RecordedFieldsByType`).
+ * fields depend on the type (docs/protocol.md §1 table, `RecordedFieldsByType`).
  */
 export class RecordedMessageEnvelope extends RecordedEnvelope implements wire.RecordedMessageEnvelope {
-  @ApiProperty({ enum: RECORDED_TYPE_NAMES, description: 'also the Socket.IO event name; the other fields are those of PROTOCOL.md §1 for this type' })
+  @ApiProperty({ enum: RECORDED_TYPE_NAMES, description: 'also the Socket.IO event name; the other fields are those of docs/protocol.md §1 for this type' })
   type!: RecordedType;
 }
 
@@ -161,6 +161,9 @@ export class StepSummary implements wire.StepSummary {
 
   @ApiPropertyOptional()
   stepId?: string;
+
+  @ApiPropertyOptional({ description: "What the agent says the step is: `data.title` of its progress, else the title its agent's plan gives it (`agent.completed` `data.plan`)" })
+  title?: string;
 
   @ApiProperty({ enum: STEP_STATUSES })
   status!: StepStatus;

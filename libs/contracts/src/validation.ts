@@ -2,7 +2,7 @@ import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { Matches, registerDecorator, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
 import { CommandError, ErrorCode, type FieldError } from './error-codes';
 
-/** Bytes of the value as UTF-8 JSON: how PROTOCOL.md measures sizes. */
+/** Bytes of the value as UTF-8 JSON: how docs/protocol.md measures sizes. */
 export function jsonByteLength(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 }

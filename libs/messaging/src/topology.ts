@@ -3,7 +3,7 @@ import amqplib from 'amqplib';
 import { CommandRoutingKeys, Exchanges, Queues, REQUEST_ID_HEADER } from '@app/contracts';
 
 /**
- * The broker topology of PROTOCOL.md §2, declared by every process on start-up
+ * The broker topology of docs/protocol.md §2, declared by every process on start-up
  * (and again after a reconnect), so gateway and agents may start in any order.
  * The old fanout `websocket.recorded` is not declared any more: the fan-out
  * is `websocket.recorded.buckets` (direct), a new name because an existing

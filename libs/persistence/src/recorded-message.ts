@@ -3,7 +3,7 @@ import type { EventDraft, RecordedFieldsByType, RecordedMessage, RecordedType } 
 type Fields = Record<string, unknown>;
 
 /**
- * Key order of each type's fields (PROTOCOL.md §1 tables). A message read back
+ * Key order of each type's fields (docs/protocol.md §1 tables). A message read back
  * from the log is rebuilt in this order, and a live one is built the same way:
  * both look alike on the wire.
  */

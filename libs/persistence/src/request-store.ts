@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   isFinalStatus,
+  withPlannedTitles,
   type AgentSummary,
   type EventDraft,
   type PendingQuestion,
@@ -204,7 +205,7 @@ export class RequestStore {
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
       agents: row.agents,
-      steps: row.steps,
+      steps: withPlannedTitles(row.steps, row.agents),
       pendingQuestions: row.pending_questions,
       ...(row.result === null ? {} : { result: JSON.parse(row.result) as unknown }),
       ...(row.error === null ? {} : { error: JSON.parse(row.error) as unknown }),

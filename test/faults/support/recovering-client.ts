@@ -16,7 +16,7 @@ export interface Connection {
 }
 
 /**
- * A frontend that never gives up, as PROTOCOL.md and the README describe one:
+ * A frontend that never gives up, as docs/protocol.md and the README describe one:
  * on every connect it `rejoin`s its request with the last `seq` it has; when a
  * connection drops it reconnects, moving to the next URL in its list (another
  * gateway instance, as behind a load balancer). It keeps every recorded

@@ -10,7 +10,7 @@ export interface PlanStep {
   tool: string;
 }
 
-/** Reads `context.demo` (PROTOCOL.md §4); throws an error naming each bad knob. */
+/** Reads `context.demo` (docs/protocol.md §4); throws an error naming each bad knob. */
 export function readDemoKnobs(context: Record<string, unknown>): DemoKnobs {
   const raw = context.demo ?? {};
   let options: DemoOptions;

@@ -3,7 +3,7 @@ import { QuestionTimeoutError, sleep, type AgentReporter, type AgentRun, type Ag
 import { makePlan, readDemoKnobs, simulateTool, type DemoKnobs, type PlanStep } from './demo-plan';
 
 /**
- * The demo of PROTOCOL.md §4: thought-agent plans, executor-agent runs the
+ * The demo of docs/protocol.md §4: thought-agent plans, executor-agent runs the
  * plan's steps with a pretend tool. `context.demo` shapes the run.
  */
 @Injectable()

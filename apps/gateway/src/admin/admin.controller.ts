@@ -16,7 +16,7 @@ import { AdminGuard, type AdminHttpRequest } from './admin.guard';
 import { AdminRequests } from './admin-requests.service';
 import { ContractValidationPipe } from './contract-validation.pipe';
 
-/** PROTOCOL.md §3 admin API: inspect, page through and cancel requests. */
+/** docs/protocol.md §3 admin API: inspect, page through and cancel requests. */
 @ApiTags('admin')
 @ApiExtraModels(...RECORDED_MESSAGE_MODELS)
 @AdminApi()

@@ -6,7 +6,7 @@ import { AdminRequests } from './admin-requests.service';
 import { AdminController } from './admin.controller';
 import { AdminGuard } from './admin.guard';
 
-/** The operators' REST API under /admin (PROTOCOL.md §3). */
+/** The operators' REST API under /admin (docs/protocol.md §3). */
 @Module({
   imports: [PersistenceModule, CommandsModule],
   controllers: [AdminController],

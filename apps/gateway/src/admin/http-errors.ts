@@ -2,7 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import { CommandError, ErrorCode, type ErrorBody } from '@app/contracts';
 import { toAckFailure } from '../socket';
 
-/** No valid bearer token: 401. The body keeps a code of the contract (PROTOCOL.md §1 has no "unauthenticated"). */
+/** No valid bearer token: 401. The body keeps a code of the contract (docs/protocol.md §1 has no "unauthenticated"). */
 export class MissingCredentialsError extends CommandError {
   constructor() {
     super(ErrorCode.FORBIDDEN, 'a valid bearer token is required (Authorization: Bearer <JWT with role admin>)');

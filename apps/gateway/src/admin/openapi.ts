@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 export function setUpOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('agent-stream gateway')
-    .setDescription('Operator HTTP API (PROTOCOL.md §3). Admin routes need `Authorization: Bearer <JWT with role admin>`.')
+    .setDescription('Operator HTTP API (docs/protocol.md §3). Admin routes need `Authorization: Bearer <JWT with role admin>`.')
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();

@@ -70,7 +70,7 @@ class FakeSocket implements WatcherSocket {
   /**
    * Every seq the client has seen, in the order it saw them: `1..state.seq`
    * through the snapshot, then each live message. A client must see 1..N,
-   * each once, in order (PROTOCOL.md §1 "seq").
+   * each once, in order (docs/protocol.md §1 "seq").
    */
   get seen(): number[] {
     const seen: number[] = [];

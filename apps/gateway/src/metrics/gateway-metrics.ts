@@ -5,13 +5,18 @@ import type { RecordedMessage } from '@app/contracts';
 import { SocketCensus } from '../presence';
 
 /**
- * This instance's figures (PROTOCOL.md §3 `/metrics`). Each app has its own
+ * This instance's figures (docs/protocol.md §3 `/metrics`). Each app has its own
  * registry, so two gateways in one process (tests) do not share counters.
  * Labels are bounded sets (types, commands, error codes): never an id.
  */
 @Injectable()
 export class GatewayMetrics {
   readonly registry = new Registry();
+  /**
+   * Diagnostics beyond the protocol's metric list (docs/protocol.md §3 is the contract; these
+   * may change): served on /metrics beside it, for the cluster bench and for tuning.
+   */
+  readonly diagnostics = new Registry();
 
   private readonly recorded = new Counter({
     name: 'agent_stream_events_recorded_total',
@@ -47,6 +52,12 @@ export class GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  private readonly requestsFinished = new Counter({
+    name: 'agent_stream_requests_finished_total',
+    help: 'Requests that finished (a request.completed was recorded), by final status',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
   private readonly deliveryLatency = new Histogram({
     name: 'agent_stream_delivery_latency_seconds',
     help: 'From recorded (ts) to emitted to the sockets on this instance',
@@ -67,14 +78,14 @@ export class GatewayMetrics {
   private readonly fanoutWatched = new Counter({
     name: 'agent_stream_fanout_events_watched_total',
     help: 'Of the fan-out events received, those of requests watched on this instance when they arrived',
-    registers: [this.registry],
+    registers: [this.diagnostics],
   });
 
   private readonly fanoutMessages = new Counter({
     name: 'agent_stream_fanout_messages_total',
     help: 'Fan-out messages this instance published, and received (its own copies included): broker traffic per recorded event',
     labelNames: ['direction'],
-    registers: [this.registry],
+    registers: [this.diagnostics],
   });
 
   constructor(private readonly census: SocketCensus) {
@@ -122,7 +133,11 @@ export class GatewayMetrics {
   }
 
   eventsRecorded(messages: readonly RecordedMessage[]): void {
-    for (const message of messages) this.recorded.inc({ type: message.type });
+    for (const message of messages) {
+      this.recorded.inc({ type: message.type });
+      // A request records one request.completed (later ones are dropped as after its end): one count per finished request.
+      if (message.type === 'request.completed') this.requestsFinished.inc({ status: message.status });
+    }
   }
 
   deadLettered(): void {

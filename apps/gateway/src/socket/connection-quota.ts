@@ -1,5 +1,5 @@
 /**
- * Sockets per user on this gateway instance (PROTOCOL.md §5
+ * Sockets per user on this gateway instance (docs/protocol.md §5
  * `MAX_CONNECTIONS_PER_USER`). A slot is taken during the handshake, so
  * that many handshakes at once cannot all slip under the limit, and given
  * back exactly once however the socket ends.

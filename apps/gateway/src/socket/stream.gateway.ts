@@ -55,7 +55,7 @@ type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
 const MAX_WATCHED_PER_SOCKET = 1000;
 
 /**
- * The Socket.IO face of PROTOCOL.md §1. Authentication happens in a
+ * The Socket.IO face of docs/protocol.md §1. Authentication happens in a
  * middleware (guards do not run on connection); every command is validated,
  * authorised and answered through its ack; no error ever disconnects.
  */
@@ -130,7 +130,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   }
 
   /**
-   * PROTOCOL.md §5 `MAX_CONNECTIONS_PER_USER`, counted on this instance. The
+   * docs/protocol.md §5 `MAX_CONNECTIONS_PER_USER`, counted on this instance. The
    * slot goes back on `disconnect`, or when the transport closes first: a
    * client that hangs up during the handshake never connects and never gets a
    * `disconnect` (socket.io drops it silently). One that hung up while its

@@ -1,4 +1,4 @@
-/** The contract's error codes (PROTOCOL.md §1), shared by Socket.IO acks and HTTP bodies. */
+/** The contract's error codes (docs/protocol.md §1), shared by Socket.IO acks and HTTP bodies. */
 export enum ErrorCode {
   VALIDATION_FAILED = 'VALIDATION_FAILED',
   FORBIDDEN = 'FORBIDDEN',

@@ -99,6 +99,8 @@ export interface StepSummary {
   agent: string;
   step: number;
   stepId?: string;
+  /** What the agent says the step is: `data.title` of its progress, else the title its agent's plan gives it (`agent.completed` `data.plan`). */
+  title?: string;
   status: StepStatus;
   /** Any JSON value. */
   tool?: unknown;
@@ -110,7 +112,7 @@ export interface StepSummary {
 /** A question an agent waits on: the `question` message's fields. */
 export type PendingQuestion = QuestionFields;
 
-/** What the log folds into (PROTOCOL.md §1 `state`, without the envelope). */
+/** What the log folds into (docs/protocol.md §1 `state`, without the envelope). */
 export interface RequestProjection {
   status: RequestStatus;
   agents: AgentSummary[];
