@@ -38,7 +38,8 @@ export interface ClusterSetup {
 interface ConfigResult {
   label: string;
   highest: number;
-  runs: Array<{ rate: number; result: LoadResult; perGateway: GatewayCounters[] }>;
+  /** `ok`: no loss, p99 under the limit. Fan-out is judged only then: an overloaded run's backlog reaches gateways whose watchers have left. */
+  runs: Array<{ rate: number; result: LoadResult; perGateway: GatewayCounters[]; ok: boolean }>;
 }
 
 /**
@@ -81,11 +82,12 @@ async function measureConfig(label: string, servers: ServerUnderTest[], rates: n
       for (const server of servers) await server.settle();
       const before = product ? await Promise.all(servers.map(scrape)) : [];
       const result = await runLoad(servers, spec(rate));
-      const after = product ? await Promise.all(servers.map(scrape)) : [];
+      // Shares are the hash's, not how far each gateway got: let an overloaded run's backlog drain first.
+      const after = product ? await untilRecorded(servers, before, result.publish.published) : [];
       const perGateway = after.map((a, i) => difference(a, before[i]));
-      config.runs.push({ rate, result, perGateway });
       const p99 = result.latency.percentile(99);
       const ok = result.counts.lost === 0 && p99 !== undefined && p99 < P99_LIMIT_MS;
+      config.runs.push({ rate, result, perGateway, ok });
       console.log(`  ${rate}/s: ${runLine(result)}${product ? `\n${gatewayLines(perGateway).join('\n')}` : ''}`);
       if (!ok) break;
       config.highest = rate;
@@ -104,6 +106,17 @@ async function untilShardsSettled(servers: ServerUnderTest[], shards: number): P
     if (held.reduce((a, b) => a + b, 0) === shards && Math.max(...held) - Math.min(...held) <= 1) return;
     if (Date.now() > deadline) throw new Error(`shards did not settle: held ${held.join('/')} of ${shards}`);
     await sleep(200);
+  }
+}
+
+/** The counters once the gateways recorded every published event (at most 60 s after the run). */
+async function untilRecorded(servers: ServerUnderTest[], before: GatewayCounters[], published: number): Promise<GatewayCounters[]> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const now = await Promise.all(servers.map(scrape));
+    const recorded = now.reduce((sum, c, i) => sum + c.recorded - before[i].recorded, 0);
+    if (recorded >= published || Date.now() > deadline) return now;
+    await sleep(500);
   }
 }
 
@@ -187,10 +200,10 @@ function renderCluster(results: ConfigResult[], options: Options): string {
     run.perGateway.forEach((g, i) => {
       const share = total > 0 ? g.recorded / total : 0;
       const shareOk = Math.abs(share - even) <= SHARE_TOLERANCE * even;
-      const fanoutOk = fanoutRatio(g) <= FANOUT_LIMIT;
+      const fanout = run.ok ? (fanoutRatio(g) <= FANOUT_LIMIT ? 'met' : '**missed**') : 'not judged (rate not held: backlog after the watchers left)';
       perGateway.push(
         `| ${run.rate}/s | ${i + 1} | ${g.shardsHeld} | ${(share * 100).toFixed(1)} % | ${g.fanoutReceived} / ${g.fanoutWatched} = ${fmt(fanoutRatio(g))}× | ` +
-          `share within ±20 % of ${(even * 100).toFixed(1)} %: ${shareOk ? 'met' : '**missed**'}; fan-out ≤ ${FANOUT_LIMIT}×: ${fanoutOk ? 'met' : '**missed**'} |`,
+          `share within ±20 % of ${(even * 100).toFixed(1)} %: ${shareOk ? 'met' : '**missed**'}; fan-out ≤ ${FANOUT_LIMIT}×: ${fanout} |`,
       );
     });
   }
