@@ -12,7 +12,7 @@ import { planShardMoves, shardQuota } from './shard-plan';
  * gateway's leases are free at once (its database session ends), so a
  * shard moves within about one interval plus the time to attach a consumer.
  */
-export const REBALANCE_INTERVAL_MS = 500;
+export const REBALANCE_INTERVAL_MS = 250;
 
 /**
  * Which ingest shards this gateway records: a Postgres advisory-lock lease
@@ -37,7 +37,7 @@ export class IngestShards implements OnApplicationBootstrap, BeforeApplicationSh
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopping = false;
-  /** A failing rebalance is logged once until one succeeds again (every 500 ms during a database outage would flood the log). */
+  /** A failing rebalance is logged once until one succeeds again (every tick during a database outage would flood the log). */
   private failing = false;
 
   constructor(
