@@ -7,7 +7,7 @@
  * consistent-hash plugin enabled, as .ci/run does).
  */
 import type { INestApplication } from '@nestjs/common';
-import { Exchanges, REQUEST_ID_HEADER } from '@app/contracts';
+import { Exchanges, Queues, REQUEST_ID_HEADER } from '@app/contracts';
 import { IngestShards } from '../../apps/gateway/src/recording';
 import { TestBroker } from '../support/broker';
 import { closeAll, connectAs, newRequestId, newUser, startGateway } from '../support/gateway-harness';
@@ -54,6 +54,8 @@ describe('ingest shards shared by the live gateways', () => {
   }, 30_000);
   afterAll(async () => {
     client?.close();
+    // This file plays the agents itself: the starts it sent must not run in a later file's agent worker.
+    await broker?.channel.purgeQueue(Queues.agentStart);
     await broker?.close();
     await closeAll(b?.app, a?.app);
   });
