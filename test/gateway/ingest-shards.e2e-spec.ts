@@ -39,6 +39,10 @@ const metric = async (url: string, name: string) => {
   const line = (await (await fetch(`${url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${name} `));
   return Number(line?.split(' ')[1]);
 };
+const fanoutPublished = async (url: string) => {
+  const line = (await (await fetch(`${url}/metrics`)).text()).split('\n').find((l) => l.startsWith('agent_stream_fanout_messages_total{direction="published"}'));
+  return Number(line?.split(' ').at(-1) ?? 0);
+};
 
 describe('ingest shards shared by the live gateways', () => {
   const env = { INGEST_SHARDS: String(SHARDS) };
@@ -87,11 +91,13 @@ describe('ingest shards shared by the live gateways', () => {
     }
   }
 
-  it('alone, a gateway holds every shard; the shard exchange hashes on x-request-id', async () => {
+  it('alone, a gateway holds every shard and publishes no fan-out; the shard exchange hashes on x-request-id', async () => {
     expect(heldBy(a.app)).toEqual([0, 1, 2, 3]);
     expect(await metric(a.url, 'agent_stream_ingest_shards_held')).toBe(SHARDS);
     const ids = await runRequests('one-gateway');
     await expectRecordedInOrder(ids);
+    // Nobody else could watch: the broker carried each event once, not twice.
+    expect(await fanoutPublished(a.url)).toBe(0);
     // The exchange exists with the agreed type (a passive check fails on a wrong name).
     await expect(broker.channel.checkExchange(Exchanges.ingestShards)).resolves.toBeDefined();
   }, 60_000);
@@ -110,6 +116,9 @@ describe('ingest shards shared by the live gateways', () => {
     const held = [...heldBy(a.app), ...heldBy(b!.app)].sort();
     expect(held).toEqual([0, 1, 2, 3]);
     expect(await metric(b!.url, 'agent_stream_ingest_shards_held')).toBe(SHARDS / 2);
+    // Two gateways: each publishes what it records for the other's watchers.
+    expect(await fanoutPublished(a.url)).toBeGreaterThan(0);
+    expect(await fanoutPublished(b!.url)).toBeGreaterThan(0);
     // Both record: the events after the join are spread over the two gateways' shards.
     expect(await recordedBy(b!.url)).toBeGreaterThan(0);
     expect(await recordedBy(a.url)).toBeGreaterThan(before);

@@ -5,6 +5,7 @@ import { declareIngestShards, ingestShardQueue } from '@app/messaging';
 import { ShardLeaseSession } from '@app/persistence';
 import { GatewayMetrics } from '../metrics';
 import { EventRecorder } from './event-recorder';
+import { RecordedEventsPublisher } from './recorded-events.publisher';
 import { planShardMoves, shardQuota } from './shard-plan';
 
 /**
@@ -13,6 +14,14 @@ import { planShardMoves, shardQuota } from './shard-plan';
  * shard moves within about one interval plus the time to attach a consumer.
  */
 export const REBALANCE_INTERVAL_MS = 250;
+/**
+ * How long a member list that showed this gateway alone is trusted to skip
+ * the fan-out; a starting gateway waits longer than that between joining the
+ * member list and taking sockets, so that every other gateway has seen it by
+ * the time one of its sockets could need their events.
+ */
+export const ALONE_TRUST_MS = 2 * REBALANCE_INTERVAL_MS;
+const JOIN_SETTLE_MS = ALONE_TRUST_MS + 100;
 
 /**
  * Which ingest shards this gateway records: a Postgres advisory-lock lease
@@ -39,13 +48,27 @@ export class IngestShards implements OnApplicationBootstrap, BeforeApplicationSh
   private stopping = false;
   /** A failing rebalance is logged once until one succeeds again (every tick during a database outage would flood the log). */
   private failing = false;
+  /** When the last member list that had this gateway alone was asked for (before the query was sent). */
+  private aloneAsOf: number | undefined;
 
   constructor(
     private readonly config: AppConfig,
     private readonly recorder: EventRecorder,
     private readonly metrics: GatewayMetrics,
+    recorded: RecordedEventsPublisher,
   ) {
     this.shards = config.INGEST_SHARDS;
+    recorded.skipFanoutWhile(() => this.alone);
+  }
+
+  /**
+   * No other gateway can be watching anything: the last member list showed
+   * only this one and is recent enough (a gateway that joined since waits
+   * JOIN_SETTLE_MS > ALONE_TRUST_MS before it takes sockets). A single gateway
+   * then publishes no fan-out at all: the broker carries each event once.
+   */
+  get alone(): boolean {
+    return this.aloneAsOf !== undefined && Date.now() - this.aloneAsOf < ALONE_TRUST_MS;
   }
 
   /** Declares the shards (stops start-up when the broker lacks the plugin) and takes a first share before the gateway serves. */
@@ -53,6 +76,8 @@ export class IngestShards implements OnApplicationBootstrap, BeforeApplicationSh
     await declareIngestShards(this.config.AMQP_URL, this.shards);
     await this.tick();
     this.timer = setInterval(() => void this.tick(), REBALANCE_INTERVAL_MS).unref();
+    // Before this gateway takes sockets, every other one has stopped trusting a list without it.
+    await new Promise((resolve) => setTimeout(resolve, JOIN_SETTLE_MS));
   }
 
   /** Runs before the broker consumers close: shards are handed back in order, then the session ends. */
@@ -87,7 +112,9 @@ export class IngestShards implements OnApplicationBootstrap, BeforeApplicationSh
   private async rebalance(): Promise<void> {
     if (this.stopping) return;
     const session = (this.session ??= await ShardLeaseSession.open(this.config.DATABASE_URL, (lost, error) => void this.lost(lost, error)));
+    const askedAt = Date.now();
     const members = await session.members();
+    this.aloneAsOf = members.length === 1 && members[0].key === session.key ? askedAt : undefined;
     const rank = members.findIndex((m) => m.key === session.key);
     const quota = shardQuota(this.shards, members.length, rank);
     const { release, candidates } = planShardMoves(this.shards, this.held, quota, rank);
@@ -125,6 +152,7 @@ export class IngestShards implements OnApplicationBootstrap, BeforeApplicationSh
   /** The lease session ended (database restart, network): every lease is gone, so stop consuming now and rejoin. */
   private async lost(session: ShardLeaseSession, error?: Error): Promise<void> {
     if (this.session === session) this.session = undefined;
+    this.aloneAsOf = undefined;
     if (this.stopping) return;
     this.logger.warn({ held: this.heldShards, error: error?.message }, 'shard leases lost with their database session; stopping their consumers');
     this.held.clear();

@@ -21,6 +21,8 @@ export const ORIGIN_HEADER = 'x-origin-instance';
 export class RecordedEventsPublisher {
   readonly origin = randomUUID();
   private local: (events: RecordedMessage[]) => void = () => undefined;
+  /** True while this instance knows it is the only gateway (IngestShards): nobody else needs the fan-out. */
+  private alone: () => boolean = () => false;
 
   constructor(
     private readonly broker: BrokerPublisher,
@@ -30,6 +32,11 @@ export class RecordedEventsPublisher {
   /** Where this instance's own recorded events go (live delivery). */
   onLocal(listener: (events: RecordedMessage[]) => void): void {
     this.local = listener;
+  }
+
+  /** `alone` must be true only when no other gateway can have a watcher (IngestShards.alone). */
+  skipFanoutWhile(alone: () => boolean): void {
+    this.alone = alone;
   }
 
   /** To this instance's watchers and to every other instance. */
@@ -44,6 +51,7 @@ export class RecordedEventsPublisher {
 
   /** In seq order within each request: a bucket's messages leave in order, and a request is in one bucket. */
   async publishToOthers(events: RecordedMessage[]): Promise<void> {
+    if (this.alone()) return;
     const byBucket = new Map<string, RecordedMessage[]>();
     for (const event of events) {
       const bucket = fanoutBucketOf(event.requestId);
