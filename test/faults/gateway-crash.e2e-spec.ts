@@ -59,7 +59,8 @@ describe('fault: a gateway process dies mid-stream', () => {
   it('a crash between a batch commit and its ack: the redelivered batch is recorded once and delivered once', async () => {
     const second = await processes.gateway();
     const gateways = [holder, second];
-    const client = await newRun(gateways.map((g) => g.url), 'commit-then-crash', 12);
+    // Long enough that events are still being recorded once rabbitmqctl has changed the permissions (seconds on a busy box).
+    const client = await newRun(gateways.map((g) => g.url), 'commit-then-crash', 40);
     const { requestId } = client;
     const database = new Client({ connectionString: process.env.DATABASE_URL });
     await database.connect();
