@@ -10,7 +10,8 @@ const swc = ['@swc/jest', {
   module: { type: 'commonjs' },
 }];
 // `@app/contracts/<file>`: the client SDK imports single contract files, so browser bundles leave class-validator out.
-const moduleNameMapper = { '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src', '^@app/contracts/([a-z-]+)$': '<rootDir>/libs/contracts/src/$1' };
+// `@app/gateway`: the gateway's public face for extension modules (apps/gateway/src/index.ts).
+const moduleNameMapper = { '^@app/gateway$': '<rootDir>/apps/gateway/src', '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src', '^@app/contracts/([a-z-]+)$': '<rootDir>/libs/contracts/src/$1' };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, moduleNameMapper };
 
 module.exports = {

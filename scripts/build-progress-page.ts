@@ -13,8 +13,9 @@ const SOURCE = join(projectRoot(__dirname), 'apps', 'gateway', 'web');
 const SERVER_ONLY = ['class-validator', 'class-transformer', 'reflect-metadata', '@nestjs/swagger'];
 
 /**
- * Builds the progress page the gateway serves at `/` into `outDir`:
- * `index.html` and `assets/app.{js,css}`. Part of `npm run build`; the e2e
+ * Builds the progress page the gateway serves at `/` and the operator console
+ * at `/console` into `outDir`: `index.html`, `console.html` and
+ * `assets/{app,console}.js`, `assets/{app,console}-style.css`. Part of `npm run build`; the e2e
  * tests build it too. Fails if a server-only package slipped into the bundle.
  */
 export async function buildProgressPage(outDir: string): Promise<void> {
@@ -24,7 +25,7 @@ export async function buildProgressPage(outDir: string): Promise<void> {
   const staging = mkdtempSync(join(outDir, '.staging-'));
   try {
     await bundle(staging);
-    for (const file of ['index.html', ...readdirSync(join(staging, 'assets')).map((name) => join('assets', name))]) {
+    for (const file of ['index.html', 'console.html', ...readdirSync(join(staging, 'assets')).map((name) => join('assets', name))]) {
       renameSync(join(staging, file), join(outDir, file));
     }
   } finally {
@@ -36,7 +37,13 @@ async function bundle(outDir: string): Promise<void> {
   const assets = join(outDir, 'assets');
   mkdirSync(assets, { recursive: true });
   const result = await build({
-    entryPoints: { app: join(SOURCE, 'main.ts'), 'app-style': join(SOURCE, 'styles.css') },
+    entryPoints: {
+      app: join(SOURCE, 'main.ts'),
+      'app-style': join(SOURCE, 'styles.css'),
+      // The operator console (/console) shares the page's parts and styles.
+      console: join(SOURCE, 'console', 'main.ts'),
+      'console-style': join(SOURCE, 'console', 'console.css'),
+    },
     entryNames: '[name]',
     outdir: assets,
     bundle: true,
@@ -54,6 +61,7 @@ async function bundle(outDir: string): Promise<void> {
   // Browser code imports the plain contract files (`@app/contracts/wire`, …): the index also exports the DTOs.
   if (leaked.length > 0) throw new Error(`server-only packages in the browser bundle: ${leaked.join(', ')}`);
   copyFileSync(join(SOURCE, 'index.html'), join(outDir, 'index.html'));
+  copyFileSync(join(SOURCE, 'console', 'index.html'), join(outDir, 'console.html'));
 }
 
 if (require.main === module) {

@@ -27,6 +27,7 @@ const OUTPUTS = [
   'scripts/build-progress-page.js',
   'apps/gateway/public/index.html',
   'apps/gateway/public/assets/app.js',
+  'apps/gateway/public/console.html',
 ];
 const SOURCE_DIRS = ['apps', 'libs', 'scripts', 'bench'];
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];

@@ -44,11 +44,14 @@ function banner(config: AppConfig, url: string, agentHttpPort: number): string {
     return `\n Gateway and demo agents are running at ${url} (agent worker health and metrics at ${worker}); sign in with a token from your identity provider (JWT_JWKS_URL).\n`;
   }
   const token = signTokenFor(config, { sub: 'demo-user' }, 24 * 3600);
+  const adminToken = signTokenFor(config, { sub: 'ops', roles: ['admin'] }, 24 * 3600);
   return [
     '',
     '──────────────────────────────────────────────────────────────────────',
     ` Gateway and demo agents are running.`,
     ` Open the live page:   ${url}/#token=${token}`,
+    ` Operator console:     ${url}/console#token=${adminToken}`,
+    `                       (admin "ops", 24 h: every request, the cluster, health, dead letters)`,
     ` Or from a terminal:   npm run demo`,
     ` Token for "demo-user" (24 h):`,
     `   ${token}`,

@@ -38,10 +38,15 @@ describe('operator HTTP: OpenAPI and metrics', () => {
       expect(doc.openapi).toMatch(/^3\./);
       expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
       const routes: Array<[string, string, string, string[]]> = [
-        ['/admin/requests', 'get', 'AdminRequestPage', ['status', 'owner', 'limit', 'cursor']],
+        ['/admin/requests', 'get', 'AdminRequestPage', ['status', 'owner', 'q', 'limit', 'cursor']],
         ['/admin/requests/{id}', 'get', 'AdminRequestState', ['id']],
         ['/admin/requests/{id}/events', 'get', 'AdminEventPage', ['id', 'afterSeq', 'limit']],
         ['/admin/requests/{id}/cancel', 'post', 'AdminCancelResult', ['id']],
+        ['/admin/instances', 'get', 'AdminInstancesView', []],
+        ['/admin/health', 'get', 'AdminHealthSummary', []],
+        ['/admin/dead-letters', 'get', 'AdminDeadLetterPage', ['limit']],
+        ['/admin/dead-letters/{id}/discard', 'post', 'DeadLetterActionResult', ['id']],
+        ['/admin/dead-letters/{id}/requeue', 'post', 'DeadLetterActionResult', ['id']],
       ];
       for (const [path, method, schema, params] of routes) {
         const operation = doc.paths[path]?.[method];
@@ -52,7 +57,8 @@ describe('operator HTTP: OpenAPI and metrics', () => {
         for (const code of ['400', '401', '403']) {
           expect(operation.responses[code].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorBody');
         }
-        if (path !== '/admin/requests') expect(operation.responses['404']).toBeDefined();
+        // Routes about one request or one dead letter answer 404 for an unknown id.
+        if (params.includes('id')) expect(operation.responses['404']).toBeDefined();
       }
       const schemas = doc.components.schemas;
       expect(Object.keys(schemas.AdminRequestSummary.properties).sort()).toEqual(

@@ -212,6 +212,12 @@ describe('the live progress page in Chromium', () => {
     await page.reload(); // a fragment change alone does not load the page again
     await page.waitForSelector('#token-refused', { state: 'visible' });
     expect(await page.textContent('#connection')).toBe('Token refused');
+    // Start fails at once and says why (it used to wait out the retries, ~68 s, disabled), and can be pressed again.
+    await page.fill('#query', 'with a refused token');
+    await page.click('#start');
+    await page.waitForSelector('#toast:not([hidden])');
+    expect(await page.textContent('#toast')).toContain('refused the token');
+    expect(await page.isEnabled('#start')).toBe(true);
     browser.errors.splice(0); // the refused handshake is logged by the browser
     await screenshot(page, '10-token-refused');
     await page.close();

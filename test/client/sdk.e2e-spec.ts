@@ -1,3 +1,5 @@
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createClient, ClientCommandError, type AgentStreamClient, type ConnectionStatus, type RequestWatch } from '@app/client';
 import type { RecordedMessage } from '@app/contracts';
 import { StreamGateway } from '../../apps/gateway/src/socket';
@@ -171,6 +173,48 @@ describe('the client SDK against the real gateway', () => {
     expect(watch.state.status).toBe('unknown');
   });
 
+  it('a refused string token (nothing to refresh) fails commands at once as UNAUTHORIZED, those sent before the refusal too', async () => {
+    // The default retry policy: before, each command waited out 6 acknowledgement timeouts (~68 s) and failed as UNAVAILABLE.
+    const sdk = createClient({ url: running.url, token: 'not-a-jwt' });
+    clients.push(sdk);
+    const early = sdk.start({ userQuery: 'sent while connecting' }).catch((e) => e);
+    await untilStatus(sdk, 'offline');
+    expect(sdk.connectionError).toBe('unauthorized');
+    expect(await early).toMatchObject({ name: 'ClientCommandError', code: 'UNAUTHORIZED' });
+    const late = await sdk.start({ userQuery: 'sent after the refusal' }).catch((e) => e);
+    expect(late).toBeInstanceOf(ClientCommandError);
+    expect(late).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringContaining('refused the token') });
+    await expect(sdk.cancel(newRequestId())).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('a token function: commands fail as UNAUTHORIZED once a fresh token is refused too, and go through once a token is taken', async () => {
+    const user = newUser();
+    let tokenCalls = 0;
+    let accepted: string | undefined;
+    const sdk = createClient({
+      url: running.url,
+      token: async () => (tokenCalls++, accepted ?? 'not-a-jwt'),
+      retry: { baseDelayMs: 50, maxDelayMs: 200 },
+    });
+    clients.push(sdk);
+    const refused = await sdk.start({ userQuery: 'refused' }).catch((e) => e);
+    expect(refused).toMatchObject({ name: 'ClientCommandError', code: 'UNAUTHORIZED' });
+    expect(tokenCalls).toBeGreaterThanOrEqual(2); // the first token, then a fresh one: both refused
+    // The client keeps trying new tokens in the background: once one is taken, commands work again.
+    accepted = mintToken(user);
+    await untilStatus(sdk, 'live');
+    await expect(sdk.start({ userQuery: 'accepted', context: demoContext({ steps: 1 }) })).resolves.toMatchObject({ status: 'queued' });
+  });
+
+  it('a single refusal of a token function is not final: a command waits for the fresh token', async () => {
+    const user = newUser();
+    const tokens = ['not-a-jwt', mintToken(user)];
+    const sdk = createClient({ url: running.url, token: async () => tokens.shift() ?? mintToken(user), retry: { baseDelayMs: 50 } });
+    clients.push(sdk);
+    await expect(sdk.start({ userQuery: 'after one refusal', context: demoContext({ steps: 1 }) })).resolves.toMatchObject({ status: 'queued' });
+    expect(tokens).toEqual([]);
+  });
+
   it('offline when the gateway cannot be reached, and after close()', async () => {
     const unreachable = createClient({ url: 'http://127.0.0.1:9', token: 'x', socket: { reconnectionDelay: 100 } });
     clients.push(unreachable);
@@ -182,6 +226,64 @@ describe('the client SDK against the real gateway', () => {
     sdk.close();
     expect(sdk.status).toBe('offline');
     await expect(sdk.start({ userQuery: 'after close' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  describe('transports: WebSocket first, so no load balancer needs sticky sessions; polling only as a fallback', () => {
+    it('the first connection is a WebSocket upgrade, without a polling handshake before it', async () => {
+      const server = running.gateway!.getHttpServer() as Server;
+      const probe = newRequestId('probe');
+      const seen: string[] = [];
+      // Only this client's requests: it sends `probe` in every handshake's query string.
+      const record = (kind: string) => (req: IncomingMessage) => {
+        const query = new URL(req.url ?? '/', 'http://gateway').searchParams;
+        if (query.get('probe') === probe) seen.push(`${kind} ${query.get('transport')}`);
+      };
+      const [onRequest, onUpgrade] = [record('request'), record('upgrade')];
+      server.prependListener('request', onRequest);
+      server.prependListener('upgrade', onUpgrade);
+      try {
+        const sdk = createClient({ url: running.url, token: mintToken(newUser()), socket: { query: { probe } } });
+        clients.push(sdk);
+        sdk.watch(newRequestId());
+        await untilStatus(sdk, 'live');
+        expect(sdk.socket.io.engine.transport.name).toBe('websocket');
+        expect(seen).toEqual(['upgrade websocket']);
+      } finally {
+        server.off('request', onRequest);
+        server.off('upgrade', onUpgrade);
+      }
+    });
+
+    it('where WebSocket upgrades are refused (a proxy that does not pass them), it falls back to polling and works', async () => {
+      const gateway = new URL(running.url);
+      const proxy = createServer((req, res) => {
+        const upstream = request({ host: gateway.hostname, port: gateway.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(res);
+        });
+        upstream.on('error', () => res.destroy());
+        req.pipe(upstream);
+      });
+      proxy.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n'));
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+        const sdk = createClient({ url, token: mintToken(newUser()) });
+        clients.push(sdk);
+        await expect(sdk.start({ userQuery: 'through a proxy without upgrades', context: demoContext({ steps: 1 }) })).resolves.toMatchObject({ status: 'queued' });
+        expect(sdk.socket.io.engine.transport.name).toBe('polling');
+        sdk.close();
+        // With the fallback turned off, the same proxy is a wall.
+        const websocketOnly = createClient({ url, token: mintToken(newUser()), socket: { transports: ['websocket'] } });
+        clients.push(websocketOnly);
+        await untilStatus(websocketOnly, 'offline');
+        expect(websocketOnly.connectionError).toBe('websocket error');
+        websocketOnly.close();
+      } finally {
+        proxy.closeAllConnections();
+        await new Promise((resolve) => proxy.close(resolve));
+      }
+    });
   });
 
   it('a new client (a reload) watching a finished request gets the same picture', async () => {

@@ -325,7 +325,8 @@ describe('RequestStore (Postgres)', () => {
       const current = inSchema(PERSISTENCE_MIGRATIONS);
       await current.initialize();
       try {
-        expect((await runMigrations(current)).map((m) => m.name)).toEqual(['ProjectionRows1764300000000', 'OperatorSurface1764400000000']);
+        // Every migration after the initial one, in order (later ones too: they must run over the converted rows).
+        expect((await runMigrations(current)).map((m) => m.name)).toEqual(PERSISTENCE_MIGRATIONS.slice(1).map((M) => new M().name));
         const state = await new RequestStore(current).getState('old-1', undefined, 10);
         expect(state).toMatchObject({ seq: 7, status: 'waiting', agents: projection.agents, steps: projection.steps, pendingQuestions: projection.pendingQuestions, result: null });
         expect(state).not.toHaveProperty('error');

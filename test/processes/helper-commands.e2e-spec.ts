@@ -95,7 +95,7 @@ describe('helper commands beside a running gateway', () => {
 });
 
 describe('npm start', () => {
-  it('runs the gateway and a worker with its health and metrics on, and prints both addresses', async () => {
+  it('runs the gateway and a worker with its health and metrics on, and prints both addresses and the console with an admin token', async () => {
     const { server: a, port: gatewayPort } = await occupiedPort();
     const { server: b, port: workerPort } = await occupiedPort();
     await Promise.all([a, b].map((s) => new Promise((resolve) => s.close(resolve))));
@@ -120,6 +120,12 @@ describe('npm start', () => {
       }
       expect(ready).toBe(200);
       expect(await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text()).toContain('agent_stream_agent_runs_in_progress');
+      // Beside the page's, the operator console's URL with an admin token: the console is served and the token opens the admin API.
+      const consoleUrl = /Operator console: +(http:\/\/localhost:\d+\/console)#token=(\S+)/.exec(stdout);
+      expect(consoleUrl?.[1]).toBe(`http://localhost:${gatewayPort}/console`);
+      expect(await (await fetch(`http://127.0.0.1:${gatewayPort}/console`)).text()).toContain('Operator console');
+      const health = await fetch(`http://127.0.0.1:${gatewayPort}/admin/health`, { headers: { authorization: `Bearer ${consoleUrl![2]}` } });
+      expect(health.status).toBe(200);
     } finally {
       process.kill(-child.pid!, 'SIGTERM');
       await exited;

@@ -104,7 +104,7 @@ describe('PROTOCOL §1 stream and §4 demo runs', () => {
       expect(thought.status).toBe('completed');
       const execSteps = state.steps.filter((s: any) => s.agent === 'executor-agent').sort((a: any, b: any) => a.step - b.step);
       expect(execSteps.map((s: any) => [s.step, s.status])).toEqual(Array.from({ length: steps }, (_, i) => [i + 1, 'completed']));
-      for (const s of state.steps) expect(Object.keys(s).every((k) => ['agent', 'step', 'stepId', 'status', 'tool', 'result', 'error'].includes(k))).toBe(true);
+      for (const s of state.steps) expect(Object.keys(s).every((k) => ['agent', 'step', 'stepId', 'status', 'tool', 'result', 'error', 'title', 'output', 'outputTruncated'].includes(k))).toBe(true);
     });
   });
 

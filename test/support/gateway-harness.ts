@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { createGatewayApp } from '../../apps/gateway/src/create-gateway-app';
+import { createGatewayApp, type GatewayAppOptions } from '../../apps/gateway/src/create-gateway-app';
 import { StreamClient } from './stream-client';
 import { mintToken } from './tokens';
 
@@ -9,8 +9,9 @@ import { mintToken } from './tokens';
  * A gateway on a random port, in this process, against the run's private vhost and database.
  * `env` overrides settings for this gateway only (`undefined` unsets one); the configuration is
  * read while the app is created, so the environment is restored right after.
+ * `options.imports`: extension modules, composed in as `createGatewayApp` does for a team.
  */
-export async function startGateway(env: Record<string, string | undefined> = {}): Promise<{ app: INestApplication; url: string }> {
+export async function startGateway(env: Record<string, string | undefined> = {}, options: GatewayAppOptions = {}): Promise<{ app: INestApplication; url: string }> {
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   const apply = (values: Record<string, string | undefined>) => {
     for (const [key, value] of Object.entries(values)) {
@@ -21,7 +22,7 @@ export async function startGateway(env: Record<string, string | undefined> = {})
   apply(env);
   let app: INestApplication;
   try {
-    app = await createGatewayApp();
+    app = await createGatewayApp(options);
   } finally {
     apply(saved);
   }

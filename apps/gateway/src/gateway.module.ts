@@ -9,6 +9,7 @@ import { CommandsModule } from './commands';
 import { LiveDelivery } from './delivery';
 import { ProgressPageController } from './progress-page/progress-page.controller';
 import { HealthController } from './health/health.controller';
+import { RequestEventHooksModule } from './hooks';
 import { MetricsModule } from './metrics';
 import { PresenceModule } from './presence';
 import { EventRecorder, IngestShards } from './recording';
@@ -25,6 +26,7 @@ import { StreamGateway } from './socket';
     TerminusModule.forRoot({ logger: false }),
     CommandsModule,
     MetricsModule,
+    RequestEventHooksModule,
     PresenceModule,
     RetentionModule,
     AdminModule,

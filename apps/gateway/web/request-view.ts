@@ -1,6 +1,7 @@
 import type { RequestSnapshot, RequestWatch } from '@app/client';
-import { byId, describeValue, h } from './dom';
+import { byId } from './dom';
 import { renderQuestions } from './question-cards';
+import { renderAgents, renderOutcome, renderOverall } from './request-parts';
 import { renderStepRows, stepRows } from './step-rows';
 
 const FINAL = ['completed', 'failed', 'cancelled'];
@@ -63,27 +64,12 @@ export class RequestView {
     cancel.disabled = state.status === 'cancelling';
 
     const rows = stepRows(state);
-    const done = rows.filter((r) => r.status === 'completed').length;
-    const percent = rows.length === 0 ? (FINAL.includes(state.status) ? 100 : 0) : Math.round((100 * done) / rows.length);
-    byId('overall-fill').style.width = `${percent}%`;
-    byId('overall').dataset.status = state.status;
-    byId('overall-text').textContent = rows.length === 0 ? (loaded ? 'Planning…' : '') : `${done} of ${rows.length} steps done`;
-
-    byId('agents').replaceChildren(
-      ...state.agents.map((a) => {
-        // An agent still "running" when its request ended was stopped (cancelled, or another agent failed).
-        const status = a.status === 'running' && FINAL.includes(state.status) ? 'stopped' : a.status;
-        return h('li', { class: 'agent', 'data-status': status }, h('span', { class: 'dot' }), h('span', { class: 'agent-name' }, a.agent), h('span', { class: 'agent-status' }, status));
-      }),
-    );
+    renderOverall(byId('overall-fill'), byId('overall-text'), state, rows);
+    renderAgents(byId('agents'), state);
     renderQuestions(byId('questions'), state, watch, this.onError);
     renderStepRows(byId('steps'), rows);
 
-    const outcome = byId('outcome');
-    outcome.hidden = !FINAL.includes(state.status);
-    outcome.dataset.status = state.status;
-    outcome.textContent =
-      state.status === 'completed' ? describeValue(state.result) : state.status === 'failed' ? describeValue(state.error) || 'The request failed.' : 'The request was cancelled.';
+    renderOutcome(byId('outcome'), state);
 
     const refused = byId('refused');
     refused.hidden = !state.refused;

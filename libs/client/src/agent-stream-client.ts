@@ -14,7 +14,7 @@ import {
   type WatchRefusedMessage,
 } from '@app/contracts/wire';
 import type { RequestStatus } from '@app/contracts/request-status';
-import { ClientCommandError } from './client-error';
+import { ClientCommandError, ClientErrorCode } from './client-error';
 import type { ClientOptions, ConnectionStatus } from './client-options';
 import { DEFAULT_RETRY, backoffDelay, sendWithRetry, type RetryPolicy } from './command-retry';
 import { RequestTracker } from './request-tracker';
@@ -55,6 +55,9 @@ export interface AgentStreamClient {
   readonly socket: StreamSocket;
 }
 
+/** The `connect_error` message of a handshake whose token the gateway refused (docs/protocol.md §1, Connecting). */
+const TOKEN_REFUSED = 'unauthorized';
+
 /** Random enough for a request id, in browsers served over plain http too (where `crypto.randomUUID` is missing). */
 function newRequestId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
@@ -69,6 +72,11 @@ function newRequestId(): string {
 export function createClient(options: ClientOptions): AgentStreamClient {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const socket: StreamSocket = io(options.url, {
+    // WebSocket first: one upgrade request, then one connection held by one gateway instance, so any
+    // load balancer works without sticky sessions. Polling only where a WebSocket cannot open (a proxy
+    // that refuses upgrades); with more than one instance, that fallback needs sticky sessions.
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
     ...options.socket,
     autoConnect: false,
     // Called before every connection attempt: a token function refreshes expiring tokens.
@@ -90,6 +98,50 @@ export function createClient(options: ClientOptions): AgentStreamClient {
   let failedAttempts = 0;
   let connectionError: string | undefined;
   let closed = false;
+  /** Handshakes refused as `unauthorized` since the last connect. */
+  let refusedInARow = 0;
+  /** Commands waiting for a connection: told of every connect, refusal and close. */
+  const connectionWaiters = new Set<() => void>();
+
+  /**
+   * Why no command can go through now, if the client knows it will not: it
+   * was closed, or the gateway refused the token and there is no other to
+   * offer — a string cannot change, and a token function already had its
+   * fresh token refused too. Waiting would only end in a timeout.
+   */
+  function hopeless(): ClientCommandError | undefined {
+    if (closed) return new ClientCommandError({ code: ErrorCode.UNAVAILABLE, message: 'the client is closed' });
+    if (refusedInARow >= (typeof options.token === 'function' ? 2 : 1)) {
+      return new ClientCommandError({ code: ClientErrorCode.UNAUTHORIZED, message: `the gateway refused the token (connect_error '${TOKEN_REFUSED}'): expired, malformed or signed with another key` });
+    }
+    return undefined;
+  }
+
+  /**
+   * Calls `send` once connected (at once if connected now), synchronously, so that commands issued
+   * while disconnected go out on connect in the order they were issued, before the rejoins (as
+   * socket.io's own send buffer would have it). Fails when the client gives up hope, or after `timeoutMs`.
+   */
+  function whenConnected<T>(timeoutMs: number, send: (timeLeftMs: number) => Promise<T>): Promise<T> {
+    const since = Date.now();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const refusal = hopeless();
+        if (refusal) reject(refusal);
+        else if (socket.connected) send(Math.max(1, timeoutMs - (Date.now() - since))).then(resolve, reject);
+        else return;
+        clearTimeout(timer);
+        connectionWaiters.delete(check);
+      };
+      const timer = setTimeout(() => {
+        connectionWaiters.delete(check);
+        reject(new Error(`not connected within ${timeoutMs} ms`));
+      }, timeoutMs);
+      connectionWaiters.add(check);
+      check();
+    });
+  }
+  const tellConnectionWaiters = () => [...connectionWaiters].forEach((check) => check());
 
   function currentStatus(): ConnectionStatus {
     if (closed) return 'offline';
@@ -110,9 +162,10 @@ export function createClient(options: ClientOptions): AgentStreamClient {
   }
 
   async function command<A extends { ok: true }>(event: keyof ClientToServerEvents, payload: object): Promise<A> {
-    if (closed) throw new ClientCommandError({ code: ErrorCode.UNAVAILABLE, message: 'the client is closed' });
-    // Emits made while disconnected are buffered by socket.io and sent on reconnect.
-    const send = (timeoutMs: number) => (socket.timeout(timeoutMs) as unknown as Socket).emitWithAck(event, payload) as Promise<A | AckFailure>;
+    // A command waits for the connection itself rather than in socket.io's send buffer, so that a
+    // refused token fails it at once instead of leaving it there until its acknowledgement times out.
+    const send = (timeoutMs: number) =>
+      whenConnected(timeoutMs, (left) => (socket.timeout(left) as unknown as Socket).emitWithAck(event, payload) as Promise<A | AckFailure>);
     return sendWithRetry(send, policy) as Promise<A>;
   }
 
@@ -129,6 +182,8 @@ export function createClient(options: ClientOptions): AgentStreamClient {
       updateStatus();
     };
     command<RejoinAck>('rejoin', { requestId, lastSeq: watch.tracker.seq }).then(done, (error: ClientCommandError) => {
+      // The token was refused meanwhile: the next connect rejoins, nothing is wrong with the watch.
+      if (error.code === ClientErrorCode.UNAUTHORIZED) return done();
       // Still unavailable after the retries: keep trying while connected (a reconnect rejoins anyway).
       if (error.code === ErrorCode.UNAVAILABLE && socket.connected && watches.get(requestId) === watch) {
         const wasCatchingUp = catchingUp.has(requestId);
@@ -146,15 +201,19 @@ export function createClient(options: ClientOptions): AgentStreamClient {
   // Listeners, once for the life of the client (never inside 'connect').
   socket.on('connect', () => {
     failedAttempts = 0;
+    refusedInARow = 0;
     connectionError = undefined;
+    tellConnectionWaiters();
     for (const requestId of watches.keys()) rejoin(requestId, true);
     updateStatus();
   });
   socket.on('disconnect', () => updateStatus());
   socket.on('connect_error', (error) => {
     failedAttempts++;
+    refusedInARow = error.message === TOKEN_REFUSED ? refusedInARow + 1 : 0;
     connectionError = error.message;
     updateStatus();
+    tellConnectionWaiters();
     // A refused handshake is not retried by socket.io; a token function may have a fresh token next time.
     if (!socket.active && !closed && typeof options.token === 'function') {
       setTimeout(() => closed || socket.connect(), backoffDelay(Math.min(failedAttempts, 6), policy));
@@ -228,6 +287,7 @@ export function createClient(options: ClientOptions): AgentStreamClient {
       closed = true;
       socket.disconnect();
       updateStatus();
+      tellConnectionWaiters();
     },
   };
   socket.connect();

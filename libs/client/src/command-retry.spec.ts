@@ -49,6 +49,17 @@ describe('commands: retries with backoff', () => {
     expect(calls).toBe(3);
   });
 
+  it('a ClientCommandError thrown by the sender (the token was refused) rejects at once, not retried', async () => {
+    const refused = new ClientCommandError({ code: 'UNAUTHORIZED', message: 'the gateway refused the token' });
+    const send = jest.fn(async () => {
+      throw refused;
+    });
+    const sleep = jest.fn(async () => undefined);
+    await expect(sendWithRetry(send, policy, sleep)).rejects.toBe(refused);
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(sleep).not.toHaveBeenCalled();
+  });
+
   it('the delay doubles up to the cap, jittered by at most a quarter', () => {
     expect([1, 2, 3, 4].map((n) => backoffDelay(n, policy, () => 0.5))).toEqual([100, 200, 300, 300]);
     expect(backoffDelay(1, policy, () => 0)).toBe(75);

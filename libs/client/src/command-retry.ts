@@ -24,7 +24,8 @@ export function backoffDelay(n: number, policy: RetryPolicy, random: () => numbe
 /**
  * Sends a command until it is acknowledged, retrying with backoff while the
  * gateway answers `UNAVAILABLE` or no acknowledgement comes (commands are
- * idempotent, docs/protocol.md §1). Any other failure rejects at once.
+ * idempotent, docs/protocol.md §1). Any other failure, or a ClientCommandError
+ * thrown by `send`, rejects at once.
  */
 export async function sendWithRetry<A extends Ack>(
   send: (ackTimeoutMs: number) => Promise<A>,
@@ -37,7 +38,9 @@ export async function sendWithRetry<A extends Ack>(
     let ack: A;
     try {
       ack = await send(policy.ackTimeoutMs);
-    } catch {
+    } catch (error) {
+      // The client itself knows the command cannot go through (token refused, client closed): no retry helps.
+      if (error instanceof ClientCommandError) throw error;
       last = new ClientCommandError({ code: ErrorCode.UNAVAILABLE, message: `no acknowledgement within ${policy.ackTimeoutMs} ms` });
       continue;
     }

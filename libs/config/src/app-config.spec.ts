@@ -320,6 +320,37 @@ describe('loadConfig: retention and presence (docs/protocol.md §5 RETENTION_DAY
   });
 });
 
+describe('webhooks (WEBHOOK_URLS, WEBHOOK_SECRET)', () => {
+  const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+
+  it('are off by default', () => {
+    expect(loadConfig({}).webhookUrls).toEqual([]);
+  });
+
+  it('lists the comma-separated URLs with a whsec_ secret', () => {
+    const config = loadConfig({ WEBHOOK_URLS: 'https://a.example/hook, http://127.0.0.1:9000/x', WEBHOOK_SECRET: secret });
+    expect(config.webhookUrls).toEqual(['https://a.example/hook', 'http://127.0.0.1:9000/x']);
+    expect(config.WEBHOOK_SECRET).toBe(secret);
+  });
+
+  it('URLs without a secret stop start-up naming WEBHOOK_SECRET', () => {
+    expect(configError({ WEBHOOK_URLS: 'https://a.example/hook' }).message).toContain('WEBHOOK_SECRET is required when WEBHOOK_URLS is set');
+  });
+
+  it.each([['not-whsec'], ['whsec_'], ['whsec_not base64!']])('WEBHOOK_SECRET=%j stops start-up naming it', (value) => {
+    expect(configError({ WEBHOOK_URLS: 'https://a.example/hook', WEBHOOK_SECRET: value }).message).toContain(`WEBHOOK_SECRET=${JSON.stringify(value)}`);
+  });
+
+  it('a key shorter than 24 bytes stops start-up', () => {
+    const short = `whsec_${Buffer.alloc(8, 1).toString('base64')}`;
+    expect(configError({ WEBHOOK_URLS: 'https://a.example/hook', WEBHOOK_SECRET: short }).message).toContain('8-byte key');
+  });
+
+  it.each([['ftp://a.example/x'], ['a.example/hook']])('WEBHOOK_URLS entry %j stops start-up naming it', (entry) => {
+    expect(configError({ WEBHOOK_URLS: entry, WEBHOOK_SECRET: secret }).message).toContain(`${JSON.stringify(entry)} is not an http:// or https:// URL`);
+  });
+});
+
 describe('a number below its range says what the bound is', () => {
   it('RETENTION_DAYS=-1 says it must not be less than 0, and nothing about the upper bound', () => {
     const { message } = configError({ RETENTION_DAYS: '-1' });

@@ -1,6 +1,9 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
+/** `whsec_` and the base64 of the key (Standard Webhooks); its length is checked by loadConfig. */
+const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+
 /** Used only outside production, with a warning at start-up. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
 
@@ -138,6 +141,19 @@ export class AppConfig {
   @Transform(toInt) @IsInt({ message: 'INGEST_SHARDS must be a whole number from 1 to 256' }) @Min(1, { message: 'INGEST_SHARDS must be a whole number from 1 to 256' }) @Max(256, { message: 'INGEST_SHARDS must be a whole number from 1 to 256' })
   INGEST_SHARDS = 1;
 
+  /** Comma-separated http(s) URLs that get each finished request (docs/protocol.md §3 webhooks); checked by loadConfig. */
+  @IsOptional() @IsString()
+  WEBHOOK_URLS?: string = undefined;
+
+  /** The Standard Webhooks signing secret, `whsec_` + base64 of 24 to 64 random bytes; required with WEBHOOK_URLS. */
+  @IsOptional() @Matches(WEBHOOK_SECRET_PATTERN, { message: 'WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes, e.g. whsec_$(openssl rand -base64 32)' })
+  WEBHOOK_SECRET?: string = undefined;
+
+  /** The URLs WEBHOOK_URLS lists (empty: webhooks are off). */
+  get webhookUrls(): string[] {
+    return (this.WEBHOOK_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  }
+
   /** The HS256 secret: JWT_SECRET, else (outside production) the development secret. */
   get jwtSecret(): string {
     return this.JWT_SECRET ?? DEV_JWT_SECRET;
@@ -178,6 +194,27 @@ function corsOriginProblem(list: string | undefined, entry: string): string[] {
   ];
 }
 
+/** Each WEBHOOK_URLS entry must be an absolute http(s) URL, and a secret must sign what is sent. */
+function webhookProblems(config: AppConfig, env: NodeJS.ProcessEnv): string[] {
+  const problems = config.webhookUrls
+    .filter((entry) => {
+      try {
+        return !['http:', 'https:'].includes(new URL(entry).protocol);
+      } catch {
+        return true;
+      }
+    })
+    .map((entry) => `WEBHOOK_URLS=${JSON.stringify(env.WEBHOOK_URLS)}: ${JSON.stringify(entry)} is not an http:// or https:// URL; list URLs separated by commas`);
+  if (config.webhookUrls.length > 0 && !config.WEBHOOK_SECRET) {
+    problems.push('WEBHOOK_SECRET is required when WEBHOOK_URLS is set: whsec_ followed by the base64 of 24 to 64 random bytes, e.g. whsec_$(openssl rand -base64 32)');
+  }
+  const keyBytes = config.WEBHOOK_SECRET && WEBHOOK_SECRET_PATTERN.test(config.WEBHOOK_SECRET) ? Buffer.from(config.WEBHOOK_SECRET.slice('whsec_'.length), 'base64').length : undefined;
+  if (keyBytes !== undefined && (keyBytes < 24 || keyBytes > 64)) {
+    problems.push(`WEBHOOK_SECRET holds a ${keyBytes}-byte key; Standard Webhooks keys are 24 to 64 bytes, e.g. whsec_$(openssl rand -base64 32)`);
+  }
+  return problems;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -194,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     (e) => `${e.property}=${JSON.stringify(env[e.property])}: ${[...new Set(Object.values(e.constraints ?? {}))].join('; ')}`,
   );
   problems.push(...config.corsOrigins.flatMap((entry) => corsOriginProblem(env.CORS_ORIGINS, entry)));
+  problems.push(...webhookProblems(config, env));
   if (config.PRESENCE_STALE_MS < 2 * config.PRESENCE_INTERVAL_MS) {
     problems.push(
       `PRESENCE_STALE_MS=${config.PRESENCE_STALE_MS} must be at least twice PRESENCE_INTERVAL_MS=${config.PRESENCE_INTERVAL_MS}, or live gateways would flicker out of the watcher counts`,

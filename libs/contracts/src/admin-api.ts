@@ -9,6 +9,8 @@ import { NoNulCharacters } from './validation';
 
 export const ADMIN_PAGE_DEFAULT = 50;
 export const ADMIN_PAGE_MAX = 500;
+/** Longest `q` text filter of the list. */
+export const ADMIN_TEXT_FILTER_MAX = 200;
 /** `seq` is a Postgres integer. */
 const MAX_SEQ = 2_147_483_647;
 
@@ -88,6 +90,13 @@ export class AdminListQuery {
   @Length(1, MAX_ID_CHARS)
   @NoNulCharacters()
   owner?: string;
+
+  @ApiPropertyOptional({ description: 'only requests whose userQuery or id contains this text (case-insensitive)', maxLength: ADMIN_TEXT_FILTER_MAX })
+  @IsOptional()
+  @IsString()
+  @Length(1, ADMIN_TEXT_FILTER_MAX)
+  @NoNulCharacters()
+  q?: string;
 
   @PageLimit()
   limit: number = ADMIN_PAGE_DEFAULT;

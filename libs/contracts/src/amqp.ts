@@ -1,6 +1,7 @@
 import { IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { ANSWER_MAX_CHARS, USER_QUERY_MAX_CHARS } from './client-commands';
 import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-status';
+import type { RecordedMessage } from './server-messages';
 import { NoNulCharacters } from './validation';
 
 /** Names on the broker (docs/protocol.md §2). Part of the contract: agents of other teams rely on them. */
@@ -23,6 +24,12 @@ export const Exchanges = {
   ingestShards: 'websocket.progress.shards',
   /** Where unusable agent events go (direct). */
   deadLetter: 'websocket.progress.dlx',
+  /**
+   * Recorded events for `@OnRequestEvent` hooks (topic, routing key = the
+   * recorded type, persistent, one `RequestEventEnvelope` per message). Each
+   * hook binds a durable queue of its own; nothing else reads it.
+   */
+  requestEvents: 'agent-stream.request-events',
 } as const;
 
 export const Queues = {
@@ -129,4 +136,10 @@ export class FeedbackRequestCommand {
 
   @IsString() @MaxLength(ANSWER_MAX_CHARS)
   answer!: string;
+}
+
+/** A message on `agent-stream.request-events`: a recorded message as sockets get it, and its request's owner. */
+export interface RequestEventEnvelope {
+  owner: string;
+  message: RecordedMessage;
 }

@@ -9,3 +9,5 @@ export * from './agent-event-mapping';
 export * from './request-projection';
 export * from './request-snapshot';
 export * from './admin-api';
+export * from './admin-console';
+export * from './instance-gauges';

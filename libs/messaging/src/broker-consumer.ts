@@ -13,6 +13,8 @@ export interface ConsumerSpec {
   bindings: Array<{ exchange: string; routingKey: string }>;
   /** Unacked messages in flight on this consumer's own channel. */
   prefetch: number;
+  /** Queues declared with it (not consumed): its retry and dead-letter queues. */
+  extraQueues?: Array<{ queue: string; options: Options.AssertQueue }>;
   /**
    * Called each time the consumer is attached, the first time and after every
    * reconnect: what was published meanwhile to a per-process queue is gone.
@@ -39,6 +41,11 @@ export type DeliveryHandler = (message: ConsumeMessage, channel: Channel) => voi
  * We use these rather than `@RabbitSubscribe` because the recorder needs raw
  * deliveries (group commit, multiple-ack, dead-lettering with a reason) and
  * per-instance queues must be re-created on a new connection.
+ * Handlers of one message at a time use `@Subscribe` (BrokerSubscriptions),
+ * built on this. Two of ours stay raw: the recorder (a batch per flush, one
+ * multiple-ack, retried as a whole, never dead-lettered for a database
+ * outage) and live delivery's per-instance fan-out queue (server-named,
+ * exclusive, no retry: a missed event is read from the log instead).
  */
 @Injectable()
 export class BrokerConsumer implements BeforeApplicationShutdown {
@@ -55,6 +62,7 @@ export class BrokerConsumer implements BeforeApplicationShutdown {
       setup: async (channel: Channel) => {
         await channel.prefetch(spec.prefetch);
         const { queue } = await channel.assertQueue(spec.queue ?? '', spec.queueOptions);
+        for (const extra of spec.extraQueues ?? []) await channel.assertQueue(extra.queue, extra.options);
         for (const { exchange, routingKey } of spec.bindings) {
           await channel.assertExchange(exchange, exchangeType(exchange), { durable: true });
           await channel.bindQueue(queue, exchange, routingKey);

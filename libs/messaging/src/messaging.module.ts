@@ -1,8 +1,10 @@
 import { AmqpConnection, MessageHandlerErrorBehavior } from '@golevelup/nestjs-rabbitmq';
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '@app/config';
 import { BrokerConsumer } from './broker-consumer';
 import { BrokerPublisher } from './broker-publisher';
+import { BrokerSubscriptions, SubscriptionExplorer } from './subscriptions';
 import { EXCHANGES, queuesFor } from './topology';
 
 async function connect(config: AppConfig): Promise<AmqpConnection> {
@@ -34,15 +36,19 @@ async function connect(config: AppConfig): Promise<AmqpConnection> {
  * rather than through RabbitMQModule, whose connection registry is static:
  * two apps in one process (tests, the quick start) would share and close
  * each other's connection. It is closed last, after sockets and consumers.
+ * Every `@Subscribe` method of the app is started here (SubscriptionExplorer).
  */
 @Global()
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     { provide: AmqpConnection, inject: [AppConfig], useFactory: connect },
     BrokerPublisher,
     BrokerConsumer,
+    BrokerSubscriptions,
+    SubscriptionExplorer,
   ],
-  exports: [AmqpConnection, BrokerPublisher, BrokerConsumer],
+  exports: [AmqpConnection, BrokerPublisher, BrokerConsumer, BrokerSubscriptions],
 })
 export class MessagingModule implements OnApplicationShutdown {
   constructor(@Inject(AmqpConnection) private readonly connection: AmqpConnection) {}

@@ -14,6 +14,7 @@ export const EXCHANGES: RabbitMQExchangeConfig[] = [
   { name: Exchanges.agentCommands, type: 'topic', options: { durable: true } },
   { name: Exchanges.recordedByBucket, type: 'direct', options: { durable: true } },
   { name: Exchanges.deadLetter, type: 'direct', options: { durable: true } },
+  { name: Exchanges.requestEvents, type: 'topic', options: { durable: true } },
 ];
 
 /** The ingest queue and every ingest shard queue: one active consumer at a time, dead-lettered. */

@@ -1,6 +1,7 @@
 export { PersistenceModule } from './persistence.module';
 export { RequestStore } from './request-store';
-export { RequestCatalog, type CatalogEntry, type CatalogPosition, type CatalogQuery } from './request-catalog';
+export { RequestCatalog, type CatalogEntry, type CatalogPosition, type CatalogQuery, type InstanceRow } from './request-catalog';
+export { AdvisoryLock } from './advisory-lock';
 export { RequestRetention, RETENTION_LOCK_KEY, type PurgeResult } from './request-retention';
 export { mergeBatchResults, type BatchResult, type NewRequest, type QuestionState, type RequestHeader, type RequestRecord, type StartResult, type TransitionResult } from './request-record';
 export { createDataSource, dataSourceOptions, PERSISTENCE_ENTITIES, PERSISTENCE_MIGRATIONS } from './data-source';
@@ -11,3 +12,5 @@ export { InitialSchema1764200000000 } from './migrations/1764200000000-initial-s
 export { ProjectionRows1764300000000 } from './migrations/1764300000000-projection-rows';
 export { OperatorSurface1764400000000 } from './migrations/1764400000000-operator-surface';
 export { ShardLeaseSession, LEASE_MEMBER_CLASS, LEASE_SHARD_CLASS, type LeaseMember } from './shard-leases';
+export { InstanceGauges1764700000000 } from './migrations/1764700000000-instance-gauges';
+export { migrateExtension } from './migrate-extension';

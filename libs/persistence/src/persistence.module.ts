@@ -7,6 +7,7 @@ import { RequestCatalog } from './request-catalog';
 import { RequestRetention } from './request-retention';
 import { RequestStore } from './request-store';
 import { runMigrations } from './run-migrations';
+import { AdvisoryLock } from './advisory-lock';
 
 /** Brings the schema up to date before anything that depends on this module starts. */
 @Injectable()
@@ -29,7 +30,7 @@ export class MigrationRunner implements OnModuleInit {
       useFactory: (config: AppConfig) => dataSourceOptions(config.DATABASE_URL),
     }),
   ],
-  providers: [MigrationRunner, RequestStore, RequestCatalog, RequestRetention],
-  exports: [RequestStore, RequestCatalog, RequestRetention],
+  providers: [MigrationRunner, RequestStore, RequestCatalog, RequestRetention, AdvisoryLock],
+  exports: [RequestStore, RequestCatalog, RequestRetention, AdvisoryLock],
 })
 export class PersistenceModule {}

@@ -15,9 +15,20 @@ export interface CatalogEntry extends RequestHeader {
   position: CatalogPosition;
 }
 
+export interface InstanceRow {
+  instanceId: string;
+  heartbeatAt: Date;
+  startedAt: Date;
+  gauges: Record<string, number>;
+  /** Sum of its per-request socket counts. */
+  watchingSockets: number;
+}
+
 export interface CatalogQuery {
   status?: RequestStatus;
   owner?: string;
+  /** Text the user query or the id contains, case-insensitive (a scan over the keyset range, no index). */
+  text?: string;
   limit: number;
   /** Only entries after this one (older, newest first). */
   after?: CatalogPosition;
@@ -47,6 +58,10 @@ export class RequestCatalog {
     const bind = (value: unknown) => `$${params.push(value)}`;
     if (query.status !== undefined) where.push(`status = ${bind(query.status)}`);
     if (query.owner !== undefined) where.push(`owner = ${bind(query.owner)}`);
+    if (query.text !== undefined) {
+      const text = bind(query.text.toLowerCase());
+      where.push(`(strpos(lower(user_query), ${text}) > 0 OR strpos(lower(id), ${text}) > 0)`);
+    }
     if (query.after) where.push(`(created_at, id) < (${bind(query.after.createdAt)}::timestamptz, ${bind(query.after.requestId)})`);
     const rows: CatalogRow[] = await this.dataSource.query(
       `SELECT id, owner, status, user_query, last_seq, created_at, updated_at, ${EXACT_CREATED_AT} AS position
@@ -63,16 +78,23 @@ export class RequestCatalog {
    * One gateway's report of its per-request socket counts: refreshes its
    * heartbeat and writes only what changed since `previous` (the counts it
    * last reported), in one transaction. When its row is new (first report, or
-   * it had been forgotten) everything is written. Also forgets gateways silent
+   * it had been forgotten) everything is written. `gauges` (this instance's
+   * own figures) replace the last ones. Also forgets gateways silent
    * for `forgetAfterMs` (their counts cascade).
    */
-  async reportPresence(instanceId: string, counts: Map<string, number>, previous: Map<string, number>, forgetAfterMs: number): Promise<void> {
+  async reportPresence(
+    instanceId: string,
+    counts: Map<string, number>,
+    previous: Map<string, number>,
+    forgetAfterMs: number,
+    gauges: Record<string, number> = {},
+  ): Promise<void> {
     await this.dataSource.transaction(async (em) => {
       const [{ inserted }]: Array<{ inserted: boolean }> = await em.query(
-        `INSERT INTO gateway_instances (instance_id, heartbeat_at) VALUES ($1, now())
-         ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = now()
+        `INSERT INTO gateway_instances (instance_id, heartbeat_at, gauges) VALUES ($1, now(), $2)
+         ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = now(), gauges = EXCLUDED.gauges
          RETURNING (xmax = 0) AS inserted`,
-        [instanceId],
+        [instanceId, JSON.stringify(gauges)],
       );
       const base = inserted ? new Map<string, number>() : previous;
       const removed = [...base.keys()].filter((requestId) => !counts.has(requestId));
@@ -95,6 +117,25 @@ export class RequestCatalog {
   /** A gateway shutting down takes its counts with it at once. */
   async forgetInstance(instanceId: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM gateway_instances WHERE instance_id = $1`, [instanceId]);
+  }
+
+  /** The gateways heard from within `freshWithinMs`, oldest first, with the gauges of their last report. */
+  async instances(freshWithinMs: number): Promise<InstanceRow[]> {
+    const rows: Array<{ instance_id: string; heartbeat_at: Date; started_at: Date; gauges: Record<string, number>; watching_sockets: number }> = await this.dataSource.query(
+      `SELECT g.instance_id, g.heartbeat_at, g.started_at, g.gauges,
+              (SELECT coalesce(sum(w.sockets), 0)::int FROM request_watchers w WHERE w.instance_id = g.instance_id) AS watching_sockets
+         FROM gateway_instances g
+        WHERE g.heartbeat_at >= now() - $1 * interval '1 millisecond'
+        ORDER BY g.started_at, g.instance_id`,
+      [freshWithinMs],
+    );
+    return rows.map((row) => ({
+      instanceId: row.instance_id,
+      heartbeatAt: row.heartbeat_at,
+      startedAt: row.started_at,
+      gauges: row.gauges,
+      watchingSockets: row.watching_sockets,
+    }));
   }
 
   /** Sockets watching each request, summed over the gateways heard from within `freshWithinMs`; absent ids have 0. */

@@ -226,6 +226,15 @@ export class RequestStore {
     return rows.map(toMessage);
   }
 
+  /** The owner of each of these requests that exists. */
+  async ownersOf(requestIds: string[]): Promise<Map<string, string>> {
+    const rows = await this.sessions.query<{ id: string; owner: string }>(
+      { name: 'agent-stream.owners', text: 'SELECT id, owner FROM requests WHERE id = ANY($1::text[])' },
+      [requestIds],
+    );
+    return new Map(rows.map((r) => [r.id, r.owner]));
+  }
+
   async findRequest(requestId: string): Promise<RequestRecord | null> {
     const rows: FullRequestRow[] = await this.dataSource.query(`SELECT ${HEADER_COLUMNS}, user_query, context FROM requests WHERE id = $1`, [requestId]);
     if (rows.length === 0) return null;

@@ -30,7 +30,7 @@ export class AdminRequests {
 
   async list(query: AdminListQuery): Promise<AdminRequestPage> {
     const after = query.cursor === undefined ? undefined : (decodeRequestCursor(query.cursor) ?? undefined);
-    const { items, next } = await this.catalog.list({ status: query.status, owner: query.owner, limit: query.limit, after });
+    const { items, next } = await this.catalog.list({ status: query.status, owner: query.owner, text: query.q, limit: query.limit, after });
     const watchers = await this.watchersOf(items.map((item) => item.requestId));
     return {
       items: items.map((item) => ({

@@ -1,19 +1,24 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { PersistenceModule } from '@app/persistence';
 import { CommandsModule } from '../commands';
+import { PresenceModule } from '../presence';
 import { AdminCallLogger } from './admin-call-logger.middleware';
+import { AdminClusterController } from './admin-cluster.controller';
+import { AdminCluster } from './admin-cluster.service';
+import { AdminDeadLettersController } from './admin-dead-letters.controller';
 import { AdminRequests } from './admin-requests.service';
 import { AdminController } from './admin.controller';
 import { AdminGuard } from './admin.guard';
+import { DeadLetterQueue } from './dead-letter-queue';
 
 /** The operators' REST API under /admin (docs/protocol.md §3). */
 @Module({
-  imports: [PersistenceModule, CommandsModule],
-  controllers: [AdminController],
-  providers: [AdminRequests, AdminGuard],
+  imports: [PersistenceModule, CommandsModule, PresenceModule],
+  controllers: [AdminController, AdminClusterController, AdminDeadLettersController],
+  providers: [AdminRequests, AdminGuard, AdminCluster, DeadLetterQueue],
 })
 export class AdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(AdminCallLogger).forRoutes(AdminController);
+    consumer.apply(AdminCallLogger).forRoutes(AdminController, AdminClusterController, AdminDeadLettersController);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Server } from 'socket.io';
-import type { RecordedMessage } from '@app/contracts';
+import type { DeadLetterReason, RecordedMessage } from '@app/contracts';
 import { SocketCensus } from '../presence';
 
 /**
@@ -56,6 +56,12 @@ export class GatewayMetrics {
     name: 'agent_stream_requests_finished_total',
     help: 'Requests that finished (a request.completed was recorded), by final status',
     labelNames: ['status'],
+    registers: [this.registry],
+  });
+  private readonly webhookDeliveries = new Counter({
+    name: 'agent_stream_webhook_deliveries_total',
+    help: 'Webhook POST attempts: ok (delivered), retry (failed, another attempt follows), failed (given up)',
+    labelNames: ['result'],
     registers: [this.registry],
   });
   private readonly deliveryLatency = new Histogram({
@@ -132,12 +138,17 @@ export class GatewayMetrics {
     return result;
   }
 
+  /** Newly recorded messages (not re-published duplicates): a request.completed also counts its request as finished. */
   eventsRecorded(messages: readonly RecordedMessage[]): void {
     for (const message of messages) {
       this.recorded.inc({ type: message.type });
       // A request records one request.completed (later ones are dropped as after its end): one count per finished request.
       if (message.type === 'request.completed') this.requestsFinished.inc({ status: message.status });
     }
+  }
+
+  webhookDelivery(result: 'ok' | 'retry' | 'failed'): void {
+    this.webhookDeliveries.inc({ result });
   }
 
   deadLettered(): void {
@@ -166,5 +177,16 @@ export class GatewayMetrics {
 
   command(command: string, result: string): void {
     this.commands.inc({ command, result });
+  }
+
+  /** The last few dead letters of this instance, newest first (the console's health view shows them). */
+  readonly recentDeadLetters: DeadLetterReason[] = [];
+  private static readonly RECENT_DEAD_LETTERS = 5;
+
+  /** An agent message dead-lettered: counted, and its reason kept among the last few. */
+  deadLetteredBecause(reason: string, routingKey: string): void {
+    this.deadLettered();
+    this.recentDeadLetters.unshift({ at: new Date().toISOString(), reason, routingKey });
+    this.recentDeadLetters.length = Math.min(this.recentDeadLetters.length, GatewayMetrics.RECENT_DEAD_LETTERS);
   }
 }

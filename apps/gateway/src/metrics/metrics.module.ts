@@ -1,15 +1,17 @@
 import { Global, Module } from '@nestjs/common';
-import { PresenceModule } from '../presence';
+import { InstanceGaugeSource, PresenceModule } from '../presence';
 import { CommandMetricsInterceptor } from './command-metrics.interceptor';
 import { GatewayMetrics } from './gateway-metrics';
+import { HealthSampler } from './health-sampler';
 import { MetricsController } from './metrics.controller';
+import { RegistryGauges } from './registry-gauges';
 
 /** `/metrics`, and the one GatewayMetrics the recorder, delivery and socket gateway report to. */
 @Global()
 @Module({
   imports: [PresenceModule],
   controllers: [MetricsController],
-  providers: [GatewayMetrics, CommandMetricsInterceptor],
-  exports: [GatewayMetrics, CommandMetricsInterceptor],
+  providers: [GatewayMetrics, CommandMetricsInterceptor, HealthSampler, { provide: InstanceGaugeSource, useClass: RegistryGauges }],
+  exports: [GatewayMetrics, CommandMetricsInterceptor, HealthSampler, InstanceGaugeSource],
 })
 export class MetricsModule {}

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { RequestCatalog } from '@app/persistence';
+import { InstanceGaugeSource } from './instance-gauge-source';
 import { SocketCensus } from './socket-census';
 
 /** Rows of a gateway silent this long are deleted (long after they stopped counting). */
@@ -9,8 +10,8 @@ const FORGET_AFTER_MS = 3_600_000;
 
 /**
  * Presence across instances: every PRESENCE_INTERVAL_MS this instance writes
- * its per-request socket counts (only the changes) and a heartbeat to
- * Postgres; readers sum the rows of instances heard from within
+ * its per-request socket counts (only the changes), its gauges and a
+ * heartbeat to Postgres; readers sum the rows of instances heard from within
  * PRESENCE_STALE_MS. A timer, not the socket handlers, does the writing, so
  * joins and leaves cost nothing extra.
  */
@@ -27,6 +28,7 @@ export class PresenceReporter implements OnApplicationBootstrap, BeforeApplicati
     private readonly census: SocketCensus,
     private readonly catalog: RequestCatalog,
     private readonly config: AppConfig,
+    @Optional() private readonly gauges?: InstanceGaugeSource,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -49,7 +51,8 @@ export class PresenceReporter implements OnApplicationBootstrap, BeforeApplicati
   private async write(): Promise<void> {
     const counts = this.census.watchersByRequest();
     try {
-      await this.catalog.reportPresence(this.instanceId, counts, this.reported, FORGET_AFTER_MS);
+      const gauges = (await this.gauges?.readGauges()) ?? {};
+      await this.catalog.reportPresence(this.instanceId, counts, this.reported, FORGET_AFTER_MS, gauges);
       this.reported = counts;
     } catch (error) {
       // The transaction rolled back: the next report diffs against what is really stored.

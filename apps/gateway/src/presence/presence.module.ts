@@ -7,6 +7,6 @@ import { SocketCensus } from './socket-census';
 @Module({
   imports: [PersistenceModule],
   providers: [SocketCensus, PresenceReporter],
-  exports: [SocketCensus],
+  exports: [SocketCensus, PresenceReporter],
 })
 export class PresenceModule {}

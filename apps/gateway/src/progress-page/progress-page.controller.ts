@@ -15,17 +15,24 @@ interface Response {
  * the sources (the tests), `apps/gateway/public`, which their setup builds.
  */
 const PUBLIC_DIR = join(__dirname, '..', '..', 'public');
-const ASSETS = new Set(['app.js', 'app.js.map', 'app-style.css', 'app-style.css.map']);
+const ASSETS = new Set(['app.js', 'app-style.css', 'console.js', 'console-style.css'].flatMap((file) => [file, `${file}.map`]));
 
 /**
- * The live progress page (apps/gateway/web, built with the SDK). It holds no
- * secret: the token comes in the URL fragment printed by `npm start`.
+ * The live progress page and the operator console (apps/gateway/web, built
+ * with the SDK). They hold no secret: the token comes in the URL fragment
+ * printed by `npm start`, or is pasted into the console's sign-in.
  */
 @Controller()
 export class ProgressPageController {
   @Get()
   page(@Res() res: Response): void {
     this.send(res, join(PUBLIC_DIR, 'index.html'));
+  }
+
+  /** The operator console: admins only, which its own sign-in checks against the admin API. */
+  @Get('console')
+  console(@Res() res: Response): void {
+    this.send(res, join(PUBLIC_DIR, 'console.html'));
   }
 
   @Get('assets/:file')

@@ -245,9 +245,9 @@ export class EventRecorder implements BeforeApplicationShutdown {
 
   private async deadLetter({ message, reason, requestId }: Unusable): Promise<void> {
     this.logger.warn({ ...(requestId ? { requestId } : {}), routingKey: message.fields.routingKey, reason }, 'dead-lettering an unusable agent event');
-    this.metrics.deadLettered();
+    this.metrics.deadLetteredBecause(reason, message.fields.routingKey);
     await this.broker.publish(Exchanges.deadLetter, Queues.dead, message.content, {
-      headers: { ...message.properties.headers, [DEAD_LETTER_REASON_HEADER]: reason, 'x-original-routing-key': message.fields.routingKey },
+      headers: { ...message.properties.headers, [DEAD_LETTER_REASON_HEADER]: reason, 'x-original-routing-key': message.fields.routingKey, 'x-dead-lettered-at': new Date().toISOString() },
       messageId: message.properties.messageId,
     });
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Exchanges, fanoutBucketOf, type RecordedBatch, type RecordedMessage } from '@app/contracts';
 import { BrokerPublisher } from '@app/messaging';
+import { RequestEventHooksPublisher } from '../hooks';
 import { GatewayMetrics } from '../metrics';
 
 /** Most events in one fan-out message: a recorded batch travels as one message, or a few. */
@@ -26,6 +27,7 @@ export class RecordedEventsPublisher {
 
   constructor(
     private readonly broker: BrokerPublisher,
+    private readonly hooks: RequestEventHooksPublisher,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -49,9 +51,14 @@ export class RecordedEventsPublisher {
     if (events.length > 0) this.local(events);
   }
 
-  /** In seq order within each request: a bucket's messages leave in order, and a request is in one bucket. */
   async publishToOthers(events: RecordedMessage[]): Promise<void> {
-    if (this.alone()) return;
+    if (!this.alone()) await this.fanOut(events);
+    // After the fan-out, so hooks never delay sockets; before the recorder's ack, so a crash re-publishes.
+    await this.hooks.publish(events);
+  }
+
+  /** In seq order within each request: a bucket's messages leave in order, and a request is in one bucket. */
+  private async fanOut(events: RecordedMessage[]): Promise<void> {
     const byBucket = new Map<string, RecordedMessage[]>();
     for (const event of events) {
       const bucket = fanoutBucketOf(event.requestId);

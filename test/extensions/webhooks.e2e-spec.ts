@@ -1,0 +1,115 @@
+/**
+ * Webhooks (docs/protocol.md §3): a finished request is POSTed to every URL,
+ * signed per Standard Webhooks (checked with the library's own verifier),
+ * and retried after a failed answer with the same webhook-id.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { Webhook } from 'standardwebhooks';
+import { Queues } from '@app/contracts';
+import { TestBroker } from '../support/broker';
+import { closeAll, connectAs, newRequestId, newUser, startGateway } from '../support/gateway-harness';
+import type { StreamClient } from '../support/stream-client';
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+  answered: number;
+}
+
+/** An HTTP receiver on a random port that answers each POST with the next status of `answers` (then 200). */
+async function receiver(answers: number[]): Promise<{ url: string; received: Received[]; server: Server }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const answered = answers.shift() ?? 200;
+      received.push({ headers: req.headers, body, at: Date.now(), answered });
+      res.writeHead(answered).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs: number, describe: () => unknown = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(describe())}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** What each receiver got so far, when a wait times out. */
+const seen = (r: { received: Received[] }) => r.received.map((x) => `${x.headers['webhook-id']}@${x.at}`);
+
+function sample(metrics: string, name: string, labels: string): number {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+describe('webhooks', () => {
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  let flaky: Awaited<ReturnType<typeof receiver>>;
+  let steady: Awaited<ReturnType<typeof receiver>>;
+  let gateway: INestApplication;
+  let url: string;
+  let client: StreamClient;
+  let broker: TestBroker;
+  const owner = newUser('webhooks');
+
+  beforeAll(async () => {
+    flaky = await receiver([500]);
+    steady = await receiver([]);
+    ({ app: gateway, url } = await startGateway({ WEBHOOK_URLS: `${flaky.url},${steady.url}`, WEBHOOK_SECRET: secret }));
+    client = await connectAs(url, owner);
+    broker = await TestBroker.connect();
+  });
+  afterAll(async () => {
+    client?.close();
+    await closeAll(gateway);
+    await broker?.channel.purgeQueue(Queues.agentStart);
+    await broker?.close();
+    flaky?.server.close();
+    steady?.server.close();
+  });
+
+  it('POSTs each finished request to every URL, signed and verifiable; a 500 is retried with the same webhook-id', async () => {
+    const requestId = newRequestId('webhook');
+    await client.ack('start', { requestId, userQuery: 'notify me' });
+    await broker.publishAgentEvent('request.completed', { type: 'request.completed', requestId, agent: 'a', eventId: `${requestId}:end`, data: { status: 'completed', result: { answer: 42 } } });
+    const completed = await client.waitFor('request.completed', (m) => m.requestId === requestId);
+
+    await until(() => steady.received.length >= 1 && flaky.received.length >= 2, 'two attempts at the flaky URL, one at the steady one', 45_000, () => ({ steady: seen(steady), flaky: seen(flaky) }));
+    // At least once: a repeat (same webhook-id) is allowed, e.g. after a slow broker confirm; a receiver drops it by id.
+    expect(flaky.received.map((r) => r.answered)).toEqual([500, ...flaky.received.slice(1).map(() => 200)]);
+    const verifier = new Webhook(secret);
+    for (const { headers, body } of [...steady.received, ...flaky.received]) {
+      const verified = verifier.verify(body, {
+        'webhook-id': String(headers['webhook-id']),
+        'webhook-timestamp': String(headers['webhook-timestamp']),
+        'webhook-signature': String(headers['webhook-signature']),
+      });
+      expect(verified).toEqual({ type: 'request.completed', timestamp: completed.ts, data: { ...completed, owner } });
+      expect(headers['content-type']).toBe('application/json');
+    }
+    // A tampered body does not verify.
+    const [first] = steady.received;
+    expect(() => verifier.verify(first.body.replace('42', '43'), first.headers as Record<string, string>)).toThrow();
+    // One id per finished request, the same on every attempt and at every URL.
+    const ids = new Set([...steady.received, ...flaky.received].map((r) => r.headers['webhook-id']));
+    expect(ids.size).toBe(1);
+    // The retry came after a backoff (first retry 5 s), not at once.
+    expect(flaky.received[1].at - flaky.received[0].at).toBeGreaterThanOrEqual(4000);
+
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="ok"')).toBe(steady.received.length + flaky.received.length - 1);
+    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="retry"')).toBe(1);
+    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="failed"')).toBe(0);
+    expect(sample(metrics, 'agent_stream_requests_finished_total', 'status="completed"')).toBeGreaterThanOrEqual(1);
+  });
+});
