@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { AgentRunSession, RecordingEventSink, type AgentEvent, type AgentRun, type AgentWorkflow } from '@app/agent-kit';
 import {
   AgentEventTypes,
+  agentCommandRoutingKey,
   ANSWER_MAX_CHARS,
   applyEvent,
   CancelRequestCommand,
@@ -24,11 +25,14 @@ import {
   REQUEST_ID_PATTERN,
   REQUEST_STATUSES,
   StartRequestCommand,
+  startQueue,
+  startRoutingKey,
   STEP_STATUSES,
   UnusableEventError,
   USER_QUERY_MAX_CHARS,
   validateKnownFields,
   validatePayload,
+  WORKFLOW_PATTERN,
   type AckFailure,
   type CancelAck,
   type ClientCommandName,
@@ -186,7 +190,9 @@ describe('docs/asyncapi.yaml is an AsyncAPI 3 document', () => {
 describe('docs/asyncapi.yaml documents every message of libs/contracts', () => {
   it('every client command, received with an acknowledgement as its reply', () => {
     expect(Object.keys(SOCKET_COMMANDS).sort()).toEqual(Object.keys(CLIENT_COMMANDS).sort());
-    const received = Object.keys(spec.doc.operations).filter((id) => spec.doc.operations[id].action === 'receive' && spec.doc.operations[id].reply);
+    const received = Object.keys(spec.doc.operations).filter(
+      (id) => spec.doc.operations[id].action === 'receive' && spec.doc.operations[id].reply && id !== 'receiveExtensionCommand',
+    );
     const documented = received.map((id) => ({ command: spec.operationMessages(id)[0].name, acks: names(spec.operationMessages(id, true)) }));
     expect(documented.map((d) => d.command).sort()).toEqual(Object.keys(SOCKET_COMMANDS).sort());
     for (const { command, acks } of documented) expect(acks).toEqual([command]);
@@ -226,7 +232,22 @@ describe('docs/asyncapi.yaml documents every message of libs/contracts', () => {
         messages: [key],
       });
     }
-    expect(published).toHaveLength(Object.values(CommandRoutingKeys).length);
+    // Plus the extension commands, forwarded as `request.<name>`, and a workflow's starts.
+    const extension = published.find((op) => op.bindings?.amqp?.cc?.includes(agentCommandRoutingKey('{name}')));
+    expect(extension && names(extension.messages.map((m) => spec.resolve(spec.resolve(m.$ref).$ref)))).toEqual([agentCommandRoutingKey('<name>')]);
+    expect(published).toHaveLength(Object.values(CommandRoutingKeys).length + 1);
+    const start = published.find((op) => op.bindings?.amqp?.cc?.includes(CommandRoutingKeys.start));
+    expect(start?.bindings?.amqp?.cc).toEqual([startRoutingKey(), startRoutingKey('{workflow}')]);
+    for (const name of [startQueue('<workflow>'), 'agents.cancelled.<requestId>', 'request.*']) expect(spec.text).toContain(name);
+  });
+
+  it('extension commands on the socket: received with an ack, and NOT_FOUND for an event no command handles', () => {
+    expect(names(spec.operationMessages('receiveExtensionCommand'))).toEqual(['<name>']);
+    expect(names(spec.operationMessages('receiveExtensionCommand', true))).toEqual(['<name>']);
+    expectValid('extensionCommandAck', { ok: true, forwarded: true });
+    expectValid('extensionCommandAck', { ok: false, error: new CommandError(ErrorCode.NOT_FOUND, "no such command: 'pause'").toBody() });
+    expectInvalid('extensionCommandAck', { ok: false, error: { code: 'NOPE', message: 'x' } });
+    expect(spec.doc.operations.receiveExtensionCommand.description).toContain('NOT_FOUND');
   });
 
   it('the fan-out and the dead-letter queue with its reason header, and every exchange and queue name', () => {
@@ -242,6 +263,7 @@ describe('docs/asyncapi.yaml documents every message of libs/contracts', () => {
     expect(schema('FinalStatus').enum).toEqual([...FINAL_STATUSES]);
     expect(schema('StepStatus').enum).toEqual([...STEP_STATUSES]);
     expect(schema('RequestId').pattern).toBe(REQUEST_ID_PATTERN.source);
+    expect(schema('WorkflowName').pattern).toBe(WORKFLOW_PATTERN.source);
     expect(schema('Id').maxLength).toBe(MAX_ID_CHARS);
     expect(schema('StartCommand').properties.userQuery.maxLength).toBe(USER_QUERY_MAX_CHARS);
     expect(schema('FeedbackCommand').properties.answer.maxLength).toBe(ANSWER_MAX_CHARS);
@@ -254,6 +276,7 @@ describe('payloads built from the contracts validate against the schemas', () =>
     start: [
       { requestId, userQuery: 'Plan a trip' },
       { type: 'start', requestId, userQuery: 'Plan a trip', context: { demo: { steps: 5, askAtStep: 2 } } },
+      { requestId, userQuery: 'Plan a trip', workflow: 'research' },
     ],
     cancel: [{ requestId }, { type: 'cancel', requestId }],
     feedback: [{ requestId, questionId: 'executor-agent:q1', answer: '' }, { type: 'feedback', requestId, questionId: 'q', answer: 'go ahead' }],
@@ -338,6 +361,7 @@ describe('payloads built from the contracts validate against the schemas', () =>
     const feedback: FeedbackRequestCommand = { requestId, questionId: 'executor-agent:q1', answer: 'thorough' };
     for (const [dto, message, body] of [
       [StartRequestCommand, 'requestStart', startCommand],
+      [StartRequestCommand, 'requestStart', { ...startCommand, workflow: 'research' }],
       [CancelRequestCommand, 'requestCancel', cancel],
       [FeedbackRequestCommand, 'requestFeedback', feedback],
     ] as const) {
@@ -370,6 +394,8 @@ describe('payloads that break the contract fail the schemas', () => {
     ['start', { requestId, userQuery: 'q', context: [1] }],
     ['start', { requestId, userQuery: 'q', surprise: true }],
     ['start', { type: 'cancel', requestId, userQuery: 'q' }],
+    ['start', { requestId, userQuery: 'q', workflow: 'Research' }],
+    ['start', { requestId, userQuery: 'q', workflow: 'a'.repeat(65) }],
     ['cancel', { requestId: 42 }],
     ['feedback', { requestId, questionId: '', answer: 'a' }],
     ['feedback', { requestId, questionId: 'q', answer: 'x'.repeat(ANSWER_MAX_CHARS + 1) }],

@@ -1,7 +1,7 @@
 import { Injectable, Module, type INestApplicationContext, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { AgentKitModule, sleep, type AgentReporter, type AgentRun, type AgentWorkflow } from '@app/agent-kit';
+import { AgentKitModule, AgentWorkflow, sleep, type AgentReporter, type AgentRun } from '@app/agent-kit';
 import { AppConfigModule, AppLoggingModule, bootstrapProcess } from '@app/config';
 import { MessagingModule } from '@app/messaging';
 
@@ -16,8 +16,8 @@ export class WebSearch {
 
 const SEARCH_ATTEMPTS = 3;
 
-/** Searches, summarises after asking the user how deep to go. */
-@Injectable()
+/** Searches, summarises after asking the user how deep to go. Runs the starts that name `workflow: 'web-research'`. */
+@AgentWorkflow('web-research')
 export class ResearchWorkflow implements AgentWorkflow {
   readonly name = 'research';
 
@@ -76,7 +76,7 @@ export class ResearchWorkflow implements AgentWorkflow {
     AppConfigModule,
     AppLoggingModule,
     MessagingModule,
-    AgentKitModule.forRoot({ workflow: ResearchWorkflow, providers: [WebSearch] }),
+    AgentKitModule.forRoot({ providers: [ResearchWorkflow, WebSearch] }), // runs every @AgentWorkflow provider
   ],
 })
 export class ResearchAgentModule {}

@@ -46,7 +46,7 @@ describe('docs/writing-agents.md, end to end', () => {
 
     it('retries its search, asks, takes the answer and completes; the watcher sees it all in order', async () => {
       const requestId = newRequestId('guide');
-      expect(await client.ack('start', { requestId, userQuery: 'solar panel prices' })).toEqual({ ok: true, requestId, status: 'queued' });
+      expect(await client.ack('start', { requestId, userQuery: 'solar panel prices', workflow: 'web-research' })).toEqual({ ok: true, requestId, status: 'queued' });
 
       const question = await client.waitFor('question', (m) => m.requestId === requestId);
       expect(question).toMatchObject({ agent: 'research-agent', questionId: 'research-agent:q4', prompt: 'Found 3 sources. How deep should the summary go?', options: ['quick', 'thorough'] });
@@ -93,7 +93,7 @@ describe('docs/writing-agents.md, end to end', () => {
 
     it('a cancel while it waits on its question ends the request cancelled within a second', async () => {
       const requestId = newRequestId('guide-cancel');
-      await client.ack('start', { requestId, userQuery: 'wind turbines' });
+      await client.ack('start', { requestId, userQuery: 'wind turbines', workflow: 'web-research' });
       const question = await client.waitFor('question', (m) => m.requestId === requestId);
       const rejoined = await client.ack('rejoin', { requestId });
       const waiting = client.states(requestId).at(-1);
@@ -109,7 +109,7 @@ describe('docs/writing-agents.md, end to end', () => {
 
     it('a cancel during the search retry stops it at once: no step 2, no question', async () => {
       const requestId = newRequestId('guide-cancel-retry');
-      await client.ack('start', { requestId, userQuery: 'heat pumps' });
+      await client.ack('start', { requestId, userQuery: 'heat pumps', workflow: 'web-research' });
       await client.waitFor('progress', (m) => m.requestId === requestId && m.data.attempt === 2);
       await client.ack('cancel', { requestId });
       await client.waitFor('request.completed', (m) => m.requestId === requestId && m.status === 'cancelled');

@@ -60,8 +60,9 @@ describe('the live progress page in Chromium', () => {
     return page;
   }
 
-  async function startRun(page: Page, knobs: { steps: number; stepDelay: number; askAt?: number; query: string }): Promise<string> {
+  async function startRun(page: Page, knobs: { steps: number; stepDelay: number; askAt?: number; query: string; workflow?: string }): Promise<string> {
     await page.fill('#query', knobs.query);
+    await page.selectOption('#workflow', knobs.workflow ?? 'demo');
     await page.fill('#knob-steps', String(knobs.steps));
     await page.fill('#knob-step-delay', String(knobs.stepDelay));
     await page.fill('#knob-ask-at', knobs.askAt === undefined ? '' : String(knobs.askAt));
@@ -110,6 +111,25 @@ describe('the live progress page in Chromium', () => {
     expect(shown.steps[0].title).toBe('Search the web for "Find the best hiking trails near Zermatt"');
     expect(await page.textContent('#outcome')).toContain('Done: 5 steps');
     await expectLogOnceInOrder(page, state.seq);
+    await page.close();
+  }, 60_000);
+
+  it('the workflow picker: a research run is carried out by the research workflow’s agents', async () => {
+    const user = newUser('browser');
+    const page = await openPage(user);
+    expect(await page.$$eval('#workflow option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['demo', 'research']);
+    expect(await page.inputValue('#workflow')).toBe('demo');
+    const requestId = await startRun(page, { query: 'Is solar worth it in Oslo?', steps: 4, stepDelay: 300, workflow: 'research' });
+    await page.waitForSelector('#request-status.badge-completed', { timeout: 15_000 });
+    await page.waitForTimeout(700);
+    await screenshot(page, '04b-research-workflow');
+
+    const shown = await shownPicture(page);
+    expect(shown.agents).toEqual(['librarian-agent:completed', 'researcher-agent:completed']);
+    expect(shown.steps.map((s) => s.tool)).toEqual(['library.search', 'source.read', 'source.read', 'report.write']);
+    const state = await serverState(user, requestId);
+    expect(stepStatuses(shown.steps)).toEqual(expectedSteps(state));
+    expect(state.agents.map((a) => a.agent)).toEqual(['librarian-agent', 'researcher-agent']);
     await page.close();
   }, 60_000);
 

@@ -20,20 +20,26 @@ interface Received {
   answered: number;
 }
 
-/** An HTTP receiver on a random port that answers each POST with the next status of `answers` (then 200). */
-async function receiver(answers: number[]): Promise<{ url: string; received: Received[]; server: Server }> {
+/**
+ * An HTTP receiver on a random port that answers each POST about request `only` with the next status of
+ * `answers` (then 200). Others (finished requests of earlier test files in the same vhost, still in the
+ * durable hook queue) are answered 200 and not kept.
+ */
+async function receiver(answers: number[]): Promise<{ url: string; received: Received[]; server: Server; only?: string }> {
   const received: Received[] = [];
+  const self: { url: string; received: Received[]; server: Server; only?: string } = { url: '', received, server: undefined as unknown as Server };
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
+      if (self.only === undefined || !body.includes(JSON.stringify(self.only))) return void res.writeHead(200).end();
       const answered = answers.shift() ?? 200;
       received.push({ headers: req.headers, body, at: Date.now(), answered });
       res.writeHead(answered).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server };
+  return Object.assign(self, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, server });
 }
 
 async function until(check: () => boolean, what: string, timeoutMs: number, describe: () => unknown = () => ''): Promise<void> {
@@ -80,6 +86,7 @@ describe('webhooks', () => {
 
   it('POSTs each finished request to every URL, signed and verifiable; a 500 is retried with the same webhook-id', async () => {
     const requestId = newRequestId('webhook');
+    flaky.only = steady.only = requestId;
     await client.ack('start', { requestId, userQuery: 'notify me' });
     await broker.publishAgentEvent('request.completed', { type: 'request.completed', requestId, agent: 'a', eventId: `${requestId}:end`, data: { status: 'completed', result: { answer: 42 } } });
     const completed = await client.waitFor('request.completed', (m) => m.requestId === requestId);
@@ -107,7 +114,7 @@ describe('webhooks', () => {
     expect(flaky.received[1].at - flaky.received[0].at).toBeGreaterThanOrEqual(4000);
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="ok"')).toBe(steady.received.length + flaky.received.length - 1);
+    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="ok"')).toBeGreaterThanOrEqual(steady.received.length + flaky.received.length - 1);
     expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="retry"')).toBe(1);
     expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="failed"')).toBe(0);
     expect(sample(metrics, 'agent_stream_requests_finished_total', 'status="completed"')).toBeGreaterThanOrEqual(1);

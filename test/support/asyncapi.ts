@@ -18,6 +18,7 @@ export interface AsyncApiOperation {
   channel: { $ref: string };
   messages: Array<{ $ref: string }>;
   reply?: { messages: Array<{ $ref: string }> };
+  description?: string;
   bindings?: { amqp?: { cc?: string[] } };
 }
 export interface AsyncApiDocument {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { Module, type INestApplication, type INestApplicationContext, type Provider, type Type } from '@nestjs/common';
 import { createGatewayApp, type GatewayAppOptions } from '../../apps/gateway/src/create-gateway-app';
 import { StreamClient } from './stream-client';
 import { mintToken } from './tokens';
@@ -11,7 +11,10 @@ import { mintToken } from './tokens';
  * read while the app is created, so the environment is restored right after.
  * `options.imports`: extension modules, composed in as `createGatewayApp` does for a team.
  */
-export async function startGateway(env: Record<string, string | undefined> = {}, options: GatewayAppOptions = {}): Promise<{ app: INestApplication; url: string }> {
+export async function startGateway(
+  env: Record<string, string | undefined> = {},
+  options: GatewayAppOptions = {},
+): Promise<{ app: INestApplication; url: string }> {
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   const apply = (values: Record<string, string | undefined>) => {
     for (const [key, value] of Object.entries(values)) {
@@ -65,8 +68,22 @@ export function demoContext(demo: Record<string, number>): Record<string, unknow
 /** The demo agent worker, in this process. */
 export async function startAgents(): Promise<INestApplicationContext> {
   const { AgentsModule } = await import('../../apps/agents/src/agents.module');
+  return startContext(AgentsModule);
+}
+
+/** An agent worker running `workflows` (`@AgentWorkflow` classes) and their `providers`, in this process. */
+export async function startAgentWorker(workflows: Provider[], providers: Provider[] = []): Promise<INestApplicationContext> {
+  const { AgentKitModule } = await import('@app/agent-kit');
+  const { AppConfigModule, AppLoggingModule } = await import('@app/config');
+  const { MessagingModule } = await import('@app/messaging');
+  @Module({ imports: [AppConfigModule, AppLoggingModule, MessagingModule, AgentKitModule.forRoot({ providers: [...workflows, ...providers] })] })
+  class AgentWorkerModule {}
+  return startContext(AgentWorkerModule);
+}
+
+async function startContext(module: Type): Promise<INestApplicationContext> {
   const { NestFactory } = await import('@nestjs/core');
-  const app = await NestFactory.createApplicationContext(AgentsModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(module, { logger: ['error', 'warn'] });
   await app.init();
   return app;
 }

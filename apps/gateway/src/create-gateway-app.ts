@@ -11,7 +11,7 @@ import { WebhooksModule } from './webhooks';
 export interface GatewayAppOptions {
   /**
    * Extension modules, composed into the gateway beside ours: their
-   * `@OnRequestEvent`, `@Subscribe` handlers, controllers and migrations
+   * `@OnRequestEvent`, `@Subscribe`, `@StreamCommand` handlers, controllers and migrations
    * run as if they were part of it. Our code is not edited.
    */
   imports?: Array<Type | DynamicModule | ForwardReference>;

@@ -9,3 +9,4 @@ export {
   type RequestEventTypes,
 } from './hooks';
 export { AdminGuard, AdminOnly } from './admin';
+export { AgentCommandForwarder, StreamCommand, type StreamCommandContext, type StreamCommandOptions, type StreamCommandResult } from './commands';

@@ -58,9 +58,9 @@ function main(): void {
     recent.render(id);
   }
 
-  onRunSubmitted(async ({ userQuery, context }) => {
+  onRunSubmitted(async ({ userQuery, context, workflow }) => {
     try {
-      const started = await client.start({ userQuery, context });
+      const started = await client.start({ userQuery, context, workflow });
       recent.remember({ requestId: started.requestId, userQuery, status: started.status });
       open(started.requestId);
     } catch (error) {

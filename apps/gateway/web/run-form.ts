@@ -3,6 +3,8 @@ import { byId } from './dom';
 export interface RunRequest {
   userQuery: string;
   context: { demo: Record<string, number> };
+  /** Which of the demo agents' workflows runs it (`start.workflow`). */
+  workflow: string;
 }
 
 const KNOBS = [
@@ -12,7 +14,7 @@ const KNOBS = [
   ['knob-fail-at', 'failAtStep'],
 ] as const;
 
-/** The "new run" form: a query and the demo knobs of docs/protocol.md §4 (`context.demo`); empty knobs are left out. */
+/** The "new run" form: a query, a workflow, and the demo knobs of docs/protocol.md §4 (`context.demo`); empty knobs are left out. */
 export function onRunSubmitted(start: (run: RunRequest) => Promise<void>): void {
   const form = byId<HTMLFormElement>('run-form');
   form.addEventListener('submit', async (event) => {
@@ -25,7 +27,7 @@ export function onRunSubmitted(start: (run: RunRequest) => Promise<void>): void 
     const button = byId<HTMLButtonElement>('start');
     button.disabled = true;
     try {
-      await start({ userQuery: byId<HTMLTextAreaElement>('query').value.trim(), context: { demo } });
+      await start({ userQuery: byId<HTMLTextAreaElement>('query').value.trim(), context: { demo }, workflow: byId<HTMLSelectElement>('workflow').value });
     } finally {
       button.disabled = false;
     }

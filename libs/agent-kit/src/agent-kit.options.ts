@@ -2,8 +2,13 @@ import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { AgentWorkflow } from './agent-workflow';
 
 export interface AgentKitOptions {
-  /** The author's class; built by Nest, so it may inject providers of `imports`/`providers`. */
-  workflow: Type<AgentWorkflow>;
+  /**
+   * A workflow class, registered as a provider here. Without `@AgentWorkflow`
+   * it serves the default workflow (`request.start`), as before workflows had
+   * names. Workflows may also be listed in `providers` or come from any
+   * module of the app: the worker runs every `@AgentWorkflow` provider.
+   */
+  workflow?: Type<AgentWorkflow>;
   imports?: ModuleMetadata['imports'];
   providers?: ModuleMetadata['providers'];
   /** How long in-flight runs may finish on shutdown before they are aborted and requeued. Default 5000. */
@@ -21,4 +26,3 @@ export interface AgentKitOptions {
 }
 
 export const AGENT_KIT_OPTIONS = Symbol('AGENT_KIT_OPTIONS');
-export const AGENT_WORKFLOW = Symbol('AGENT_WORKFLOW');

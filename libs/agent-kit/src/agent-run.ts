@@ -1,6 +1,6 @@
-import { AgentEventTypes, jsonByteLength, type FinalStatus, type StartRequestCommand } from '@app/contracts';
+import { AgentEventTypes, EXTENSION_COMMAND_PATTERN, isForwardableCommandName, jsonByteLength, type FinalStatus, type StartRequestCommand } from '@app/contracts';
 import { AgentEventSink } from './agent-event-sink';
-import type { AgentReporter, AgentRun, AgentWorkflow } from './agent-workflow';
+import type { AgentReporter, AgentRun, AgentWorkflow, RunCommandHandler } from './agent-workflow';
 import { PendingQuestions } from './pending-questions';
 import { RunCancelledError, WorkerShutdownError } from './run-errors';
 import { RunReporter, type RunEventPort } from './run-reporter';
@@ -30,8 +30,10 @@ export class AgentRunSession implements AgentRun, RunEventPort {
   readonly userQuery: string;
   readonly context: Record<string, unknown>;
   readonly owner: string;
+  readonly workflow?: string;
   readonly signal: AbortSignal;
 
+  private readonly commandHandlers = new Map<string, Set<RunCommandHandler>>();
   private readonly controller = new AbortController();
   private readonly questions: PendingQuestions;
   private readonly counters = new Map<string, number>();
@@ -48,7 +50,7 @@ export class AgentRunSession implements AgentRun, RunEventPort {
     private readonly sink: AgentEventSink,
     private readonly options: AgentRunOptions = {},
   ) {
-    ({ requestId: this.requestId, userQuery: this.userQuery, context: this.context, owner: this.owner } = command);
+    ({ requestId: this.requestId, userQuery: this.userQuery, context: this.context, owner: this.owner, workflow: this.workflow } = command);
     this.signal = this.controller.signal;
     this.questions = new PendingQuestions(this.signal);
   }
@@ -60,6 +62,27 @@ export class AgentRunSession implements AgentRun, RunEventPort {
       this.reporters.set(name, reporter);
     }
     return reporter;
+  }
+
+  onCommand(name: string, handler: RunCommandHandler): () => void {
+    if (!isForwardableCommandName(name)) {
+      throw new TypeError(`onCommand('${name}'): the name must match ${EXTENSION_COMMAND_PATTERN} and not be start, cancel or feedback`);
+    }
+    let handlers = this.commandHandlers.get(name);
+    if (!handlers) this.commandHandlers.set(name, (handlers = new Set()));
+    handlers.add(handler);
+    return () => handlers.delete(handler);
+  }
+
+  /**
+   * A forwarded command: runs its handlers one after the other. Resolves to
+   * the number of handlers that ran (0: none registered, or the run has
+   * ended); rejects with the first handler's error.
+   */
+  async deliverCommand(name: string, body: { requestId: string } & Record<string, unknown>): Promise<number> {
+    const handlers = this.closed ? [] : [...(this.commandHandlers.get(name) ?? [])];
+    for (const handler of handlers) await handler(body);
+    return handlers.length;
   }
 
   /** `request.cancel`: the run ends `cancelled` (also when it has not executed yet). */
@@ -135,6 +158,7 @@ export class AgentRunSession implements AgentRun, RunEventPort {
 
   private async end(settled: Settled | undefined): Promise<RunOutcome> {
     this.closed = true;
+    this.commandHandlers.clear();
     this.questions.clear();
     await this.sending;
     if (this.publishError !== undefined) return 'interrupted';

@@ -1,15 +1,17 @@
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { CancelRequestCommand, CommandRoutingKeys, Exchanges, FeedbackRequestCommand, Queues, StartRequestCommand } from '@app/contracts';
+import { agentCommandRoutingKey, CancelRequestCommand, CommandRoutingKeys, Exchanges, FeedbackRequestCommand, StartRequestCommand } from '@app/contracts';
 import { AppConfig } from '@app/config';
 import { BrokerConsumer, settle } from '@app/messaging';
 import { AgentEventSink } from './agent-event-sink';
-import { parseCommand } from './parse-command';
-import type { AgentWorkflow } from './agent-workflow';
-import { AGENT_KIT_OPTIONS, AGENT_WORKFLOW, type AgentKitOptions } from './agent-kit.options';
+import { parseCommand, parseForwardedCommand } from './parse-command';
+import { AgentWorkflowMeta, type AgentWorkflow } from './agent-workflow';
+import { AGENT_KIT_OPTIONS, type AgentKitOptions } from './agent-kit.options';
 import { RunClaims } from './run-claims';
 import { RunRegistry, type StartResult } from './run-registry';
+import { planWorkflowRoutes, type FoundWorkflow, type WorkflowRoute } from './workflow-routes';
 import { WorkerMetrics } from './worker-metrics';
 
 const DEFAULT_DRAIN_MS = 5000;
@@ -22,10 +24,19 @@ const HAND_BACK_DELAY_MS = 300;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Takes `request.start` from the shared queue (prefetch = AGENT_CONCURRENCY,
- * acked when the run ended, so a crashed worker's runs are redelivered) and
- * `request.cancel` / `request.feedback` from a queue of its own (broadcast:
- * the worker holding the run acts, the others ignore them).
+ * Takes starts from the shared durable queue of each of its workflows
+ * (`request.start.<workflow>`, and `request.start` for the default one), all
+ * on one channel with prefetch = AGENT_CONCURRENCY across them, acked when
+ * the run ended, so a crashed worker's runs are redelivered; and
+ * `request.cancel` / `request.feedback` / extension commands from a queue of
+ * its own (broadcast: the worker holding the run acts, the others ignore them).
+ * A start cancelled before any worker took it is ended at once, never run
+ * (the gateway's cancel marker, see mayTake).
+ *
+ * Raw BrokerConsumer deliveries rather than `@Subscribe`: a start stays
+ * unacked for its whole run, may be handed back to the queue for another
+ * worker (claims, below), and all workflows' queues share one prefetch —
+ * none of which a handler that is acked when it returns can express.
  *
  * A run is claimed on the broker before it starts (RunClaims): a start that
  * comes back while its run is alive elsewhere — the holder's channel dropped
@@ -40,44 +51,73 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly claims: RunClaims;
   private readonly inFlight = new Set<Promise<void>>();
   private draining = false;
-  private startConsumer?: { channel: Channel; consumerTag: string };
+  private startConsumer?: { channel: Channel; consumerTags: string[] };
+  /** By routing key: `request.start` (default workflow) and `request.start.<name>`. */
+  private routes = new Map<string, WorkflowRoute>();
 
   constructor(
-    @Inject(AGENT_WORKFLOW) workflow: AgentWorkflow,
     sink: AgentEventSink,
     private readonly consumer: BrokerConsumer,
     private readonly config: AppConfig,
     @Inject(AGENT_KIT_OPTIONS) private readonly options: AgentKitOptions,
     amqp: AmqpConnection,
+    private readonly discovery: DiscoveryService,
     @Optional() private readonly metrics?: WorkerMetrics,
   ) {
-    this.registry = new RunRegistry(workflow, sink, { abortGraceMs: options.abortGraceMs });
+    this.registry = new RunRegistry(sink, { abortGraceMs: options.abortGraceMs });
     this.claims = new RunClaims(() => amqp.managedConnection.connection);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    // Commands first: a cancel for a run this worker is about to take must not slip past.
+    const routes = planWorkflowRoutes(this.findWorkflows());
+    this.routes = new Map(routes.map((route) => [route.routingKey, route]));
+    // Commands first: a cancel for a run this worker is about to take must not slip past. `request.*`
+    // takes cancel, feedback and every extension command (`request.<name>`) without knowing their
+    // names in advance; it also brings a copy of each default-workflow start, which onCommand skips.
     await this.consumer.consume(
       {
         name: 'agent-commands',
         queueOptions: { exclusive: true, autoDelete: true, durable: false },
-        bindings: [CommandRoutingKeys.cancel, CommandRoutingKeys.feedback].map((routingKey) => ({ exchange: Exchanges.agentCommands, routingKey })),
+        bindings: [{ exchange: Exchanges.agentCommands, routingKey: agentCommandRoutingKey('*') }],
         prefetch: 100,
       },
       (message, channel) => this.onCommand(message, channel),
     );
+    const [first, ...more] = routes.map(({ queue, routingKey }) => ({
+      queue,
+      queueOptions: { durable: true },
+      bindings: [{ exchange: Exchanges.agentCommands, routingKey }],
+    }));
     await this.consumer.consume(
       {
         name: 'agent-starts',
-        queue: Queues.agentStart,
-        queueOptions: { durable: true },
-        bindings: [{ exchange: Exchanges.agentCommands, routingKey: CommandRoutingKeys.start }],
+        ...first,
+        moreQueues: more,
         prefetch: this.config.AGENT_CONCURRENCY,
-        // A new connection lost the old one's claims: declare them again before another worker's grace ends.
-        onAttached: () => void this.reclaim(),
+        onAttached: (attached) => {
+          this.startConsumer = attached;
+          // A new connection lost the old one's claims: declare them again before another worker's grace ends.
+          void this.reclaim();
+        },
       },
       (message, channel) => void this.onStart(message, channel),
     );
+    this.logger.log(`serving ${routes.map((r) => r.routingKey).join(', ')}`);
+  }
+
+  /** Every `@AgentWorkflow` provider of the app, plus an undecorated `options.workflow` (the default). */
+  private findWorkflows(): FoundWorkflow[] {
+    const found: FoundWorkflow[] = [];
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as AgentWorkflow | undefined;
+      if (!instance || !wrapper.metatype) continue;
+      const meta = this.discovery.getMetadataByDecorator(AgentWorkflowMeta, wrapper);
+      const legacy = this.options.workflow !== undefined && wrapper.metatype === this.options.workflow;
+      if (!meta && !legacy) continue;
+      if (!wrapper.isDependencyTreeStatic()) throw new Error(`@AgentWorkflow ${wrapper.name}: workflows must be singletons (not request-scoped or transient)`);
+      found.push({ workflow: instance, label: String(wrapper.name), name: meta?.name, isDefault: meta?.default === true });
+    }
+    return found;
   }
 
   /** Stop taking starts, let running ones finish for a while, then abort and requeue the rest. */
@@ -94,14 +134,16 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async onStart(message: ConsumeMessage, channel: Channel): Promise<void> {
-    this.startConsumer = { channel, consumerTag: message.fields.consumerTag };
     if (this.draining) {
       this.stopTakingStarts();
       settle(channel, (c) => c.nack(message, false, true));
       return;
     }
+    const route = this.routes.get(message.fields.routingKey);
     let command: StartRequestCommand;
     try {
+      // Only when someone bound other keys to our queues by hand.
+      if (!route) throw new Error(`no workflow here for routing key ${message.fields.routingKey}`);
       command = parseCommand(StartRequestCommand, message.content);
     } catch (error) {
       // No requeue: it would come back just as invalid. The queue has no dead-letter exchange, so it is dropped here.
@@ -114,7 +156,7 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.registry.holds(requestId) && !this.claims.isHeld(requestId)) {
       if (!(await this.mayTake(requestId, message, channel))) return;
     }
-    const run = this.registry.start(command);
+    const run = this.registry.start(command, route.workflow, route.name);
     const done = (this.metrics?.track(requestId, run) ?? run)
       .catch((error: unknown): StartResult => {
         this.logger.error({ requestId }, `run ${requestId} broke: ${(error as Error).message}`);
@@ -143,6 +185,14 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
       }
       // Another delivery of the same start may have been taken here meanwhile: this one joins it.
       if (this.registry.holds(requestId) || this.claims.isHeld(requestId)) return true;
+      // Cancelled while its start waited in the queue: the broadcast cancel reached no worker then,
+      // the gateway's durable marker tells. The run ends `cancelled` without running the workflow.
+      // A cancel accepted after this look reaches this worker by broadcast (its command queue was
+      // bound before it took any start) and the registry remembers it until the run is registered.
+      if (await this.claims.cancelledBeforeStart(requestId)) {
+        this.logger.log({ requestId }, `request ${requestId} was cancelled before it started; ending it without running it`);
+        this.registry.cancel({ requestId });
+      }
       claim = await this.claims.claim(requestId);
     } catch (error) {
       this.logger.warn({ requestId }, `cannot claim run ${requestId} (${(error as Error).message}); its start goes back to the queue`);
@@ -199,22 +249,35 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
       } else if (routingKey === CommandRoutingKeys.feedback) {
         const command = parseCommand(FeedbackRequestCommand, message.content);
         if (this.registry.feedback(command)) this.logger.log({ requestId: command.requestId, questionId: command.questionId }, `answer to ${command.questionId} delivered to run ${command.requestId}`);
+      } else if (routingKey !== CommandRoutingKeys.start) {
+        this.onExtensionCommand(routingKey.slice(agentCommandRoutingKey('').length), message.content);
       }
     } catch (error) {
       this.logger.warn(`ignoring an invalid ${routingKey}: ${(error as Error).message}`);
     }
   }
 
+  private onExtensionCommand(name: string, content: Buffer): void {
+    const body = parseForwardedCommand(content);
+    const { requestId } = body;
+    this.registry.command(requestId, name, body).then(
+      (handled) => {
+        if (handled > 0) this.logger.log({ requestId }, `command ${name} handled by run ${requestId}`);
+      },
+      (error: unknown) => this.logger.warn({ requestId }, `run ${requestId}'s handler of command ${name} failed: ${(error as Error)?.message ?? String(error)}`),
+    );
+  }
+
   /**
-   * BrokerConsumer offers no "stop consuming"; the consumer tag of any
-   * delivery lets us cancel the consumer ourselves. Deliveries already on
-   * their way are requeued by onStart.
+   * BrokerConsumer offers no "stop consuming"; the consumer tags it reports
+   * let us cancel the consumers ourselves. Deliveries already on their way
+   * are requeued by onStart.
    */
   private stopTakingStarts(): void {
     const current = this.startConsumer;
     if (!current) return;
     this.startConsumer = undefined;
-    current.channel.cancel(current.consumerTag).catch(() => undefined);
+    for (const tag of current.consumerTags) current.channel.cancel(tag).catch(() => undefined);
   }
 
   private async allSettledWithin(ms: number): Promise<boolean> {

@@ -1,16 +1,51 @@
-import type { StepStatus } from '@app/contracts';
+import { Injectable } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { WORKFLOW_PATTERN, type StepStatus } from '@app/contracts';
 
 /**
- * What an agent author implements: one class per worker. The promise's value
- * becomes `request.completed.result`; a throw ends the request `failed` (or
- * `cancelled` when the run's signal was aborted). The kit publishes
- * `request.completed` itself, exactly once.
+ * What an agent author implements: a class per workflow, any number per
+ * worker. The promise's value becomes `request.completed.result`; a throw
+ * ends the request `failed` (or `cancelled` when the run's signal was
+ * aborted). The kit publishes `request.completed` itself, exactly once.
  */
 export interface AgentWorkflow {
-  /** Reported as `agent` on kit-made events when no agent has published yet. Default `workflow`. */
+  /** Reported as `agent` on kit-made events when no agent has published yet. Default: the workflow's name, else `workflow`. */
   readonly name?: string;
   run(run: AgentRun): Promise<unknown>;
 }
+
+export interface AgentWorkflowOptions {
+  /**
+   * Also take the starts that name no workflow (`request.start`): what agents
+   * written before workflows existed served. At most one per worker, and the
+   * same one on every worker.
+   */
+  default?: boolean;
+}
+
+/** What `@AgentWorkflow` stores on a class; read by the worker through Nest's discovery. */
+export interface AgentWorkflowMetadata extends AgentWorkflowOptions {
+  name: string;
+}
+
+export const AgentWorkflowMeta = DiscoveryService.createDecorator<AgentWorkflowMetadata>();
+
+/**
+ * Declares a workflow: the worker runs this provider for every `start` that
+ * names `name` (routing key `request.start.<name>`, durable queue
+ * `agents.request.start.<name>`, bound when the worker starts). Register the
+ * class as a provider of any module of the worker's app.
+ */
+export function AgentWorkflow(name: string, options: AgentWorkflowOptions = {}): ClassDecorator {
+  if (!WORKFLOW_PATTERN.test(name)) throw new TypeError(`@AgentWorkflow('${name}'): the name must match ${WORKFLOW_PATTERN}`);
+  return (target) => {
+    Injectable()(target);
+    AgentWorkflowMeta({ name, ...options })(target);
+  };
+}
+
+/** A command the gateway forwarded to the run (`request.<name>`): its body as sent, with `requestId`. */
+export type RunCommandHandler = (body: { requestId: string } & Record<string, unknown>) => void | Promise<void>;
 
 /** One `request.start`, as the workflow sees it. */
 export interface AgentRun {
@@ -19,10 +54,20 @@ export interface AgentRun {
   readonly context: Record<string, unknown>;
   /** The user id that started the request. */
   readonly owner: string;
+  /** The workflow the `start` named; undefined for the default one. */
+  readonly workflow?: string;
   /** Aborted on `request.cancel` (reason: RunCancelledError) or worker shutdown (WorkerShutdownError). */
   readonly signal: AbortSignal;
   /** Reporter for one agent; `name` becomes the events' `agent` (1..64 of `A-Za-z0-9._-`). */
   agent(name: string): AgentReporter;
+  /**
+   * Handles the extension command `name` sent to this request (a gateway
+   * `@StreamCommand` handler forwarded it with `AgentCommandForwarder`).
+   * Only the worker running the request gets it; one sent while no handler is
+   * registered is dropped. A handler that throws is logged; the run goes on.
+   * Returns a function that removes the handler.
+   */
+  onCommand(name: string, handler: RunCommandHandler): () => void;
 }
 
 /** Progress data: `status` is required; `stepOrder` (or `step`) says which step it is about. */

@@ -1,4 +1,5 @@
-export type { AgentWorkflow, AgentRun, AgentReporter, ProgressData, ProgressOptions, AskOptions } from './agent-workflow';
+export { AgentWorkflow } from './agent-workflow';
+export type { AgentWorkflowOptions, AgentRun, AgentReporter, ProgressData, ProgressOptions, AskOptions, RunCommandHandler } from './agent-workflow';
 export { QuestionTimeoutError, RunCancelledError, WorkerShutdownError } from './run-errors';
 export { sleep } from './sleep';
 export { AgentKitModule } from './agent-kit.module';

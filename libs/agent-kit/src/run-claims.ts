@@ -1,4 +1,5 @@
 import type { ChannelModel } from 'amqplib';
+import { cancelledMarkerQueue } from '@app/contracts';
 
 /** AMQP 0-9-1 reply codes: another connection holds the exclusive queue; no such queue. */
 const RESOURCE_LOCKED = 405;
@@ -43,6 +44,14 @@ export class RunClaims {
     if (this.held.has(requestId)) return false;
     const refused = await this.onChannel(async (channel) => {
       await channel.checkQueue(RunClaims.queueOf(requestId));
+    });
+    return refused !== NOT_FOUND;
+  }
+
+  /** True when the gateway left a cancel marker for the request (contracts' `cancelledMarkerQueue`). */
+  async cancelledBeforeStart(requestId: string): Promise<boolean> {
+    const refused = await this.onChannel(async (channel) => {
+      await channel.checkQueue(cancelledMarkerQueue(requestId));
     });
     return refused !== NOT_FOUND;
   }

@@ -25,7 +25,6 @@ export class RunRegistry {
   private readonly finished: ExpiringSet;
 
   constructor(
-    private readonly workflow: AgentWorkflow,
     private readonly sink: AgentEventSink,
     private readonly options: RunRegistryOptions = {},
   ) {
@@ -37,16 +36,16 @@ export class RunRegistry {
     return this.runs.size;
   }
 
-  /** Runs the request to its end. */
-  start(command: StartRequestCommand): Promise<StartResult> {
+  /** Runs the request to its end with `workflow`; `agentName` stands for it on kit-made events before any agent reported. */
+  start(command: StartRequestCommand, workflow: AgentWorkflow, agentName?: string): Promise<StartResult> {
     const held = this.runs.get(command.requestId);
     // A redelivery (our channel dropped and came back) of a run still going here: one run, both deliveries settle with it.
     if (held) return held.done;
     if (this.finished.has(command.requestId)) return Promise.resolve('already-finished');
 
-    const session = new AgentRunSession(command, this.sink, { workflowName: this.workflow.name, ...this.options });
+    const session = new AgentRunSession(command, this.sink, { workflowName: workflow.name ?? agentName, ...this.options });
     if (this.cancelled.has(command.requestId)) session.cancel();
-    const done = session.execute(this.workflow).then(
+    const done = session.execute(workflow).then(
       (outcome) => {
         if (outcome !== 'interrupted') this.finished.add(command.requestId);
         this.forget(command.requestId);
@@ -72,6 +71,14 @@ export class RunRegistry {
   /** True when a run here was waiting on that question. */
   feedback({ requestId, questionId, answer }: FeedbackRequestCommand): boolean {
     return this.runs.get(requestId)?.session.answer(questionId, answer) ?? false;
+  }
+
+  /**
+   * A forwarded extension command. Resolves to the number of the run's
+   * handlers that took it (0 when this worker does not run the request).
+   */
+  command(requestId: string, name: string, body: { requestId: string } & Record<string, unknown>): Promise<number> {
+    return this.runs.get(requestId)?.session.deliverCommand(name, body) ?? Promise.resolve(0);
   }
 
   /** True while this worker runs the request. */

@@ -26,6 +26,8 @@ export interface StartInput {
   requestId?: string;
   userQuery: string;
   context?: Record<string, unknown>;
+  /** The agents' workflow; absent: the default one. NOT_FOUND when no agent serves it. */
+  workflow?: string;
 }
 
 /** A watched request: its live picture, its events, and the commands that concern it. */
@@ -248,8 +250,13 @@ export function createClient(options: ClientOptions): AgentStreamClient {
       return () => statusListeners.delete(listener);
     },
     socket,
-    async start({ requestId = newRequestId(), userQuery, context }) {
-      const ack = await command<StartAck>('start', { requestId, userQuery, ...(context === undefined ? {} : { context }) });
+    async start({ requestId = newRequestId(), userQuery, context, workflow }) {
+      const ack = await command<StartAck>('start', {
+        requestId,
+        userQuery,
+        ...(context === undefined ? {} : { context }),
+        ...(workflow === undefined ? {} : { workflow }),
+      });
       return { requestId: ack.requestId, status: ack.status };
     },
     async cancel(requestId) {

@@ -1,6 +1,6 @@
 import { IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { ANSWER_MAX_CHARS, USER_QUERY_MAX_CHARS } from './client-commands';
-import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-status';
+import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, WORKFLOW_MESSAGE, WORKFLOW_PATTERN } from './request-status';
 import type { RecordedMessage } from './server-messages';
 import { NoNulCharacters } from './validation';
 
@@ -68,6 +68,50 @@ export function fanoutBucketOf(requestId: string): string {
   return String((hash >>> 0) % FANOUT_BUCKETS);
 }
 
+/** `request.start` for the default workflow, `request.start.<workflow>` for a named one (docs/protocol.md §2). */
+export function startRoutingKey(workflow?: string): string {
+  return workflow === undefined ? CommandRoutingKeys.start : `${CommandRoutingKeys.start}.${workflow}`;
+}
+
+/**
+ * The durable queue that holds one routing key's starts, shared by that
+ * workflow's workers. Named from the routing key alone, so each start lands in
+ * exactly one queue whichever workers declare it (a workflow that is also the
+ * default consumes two).
+ */
+export function startQueue(workflow?: string): string {
+  return workflow === undefined ? Queues.agentStart : `${Queues.agentStart}.${workflow}`;
+}
+
+/**
+ * Names of commands added by extension modules (a socket event, and the word
+ * after `request.` of the routing key they are forwarded to agents with): no
+ * dot, so `request.<name>` never reads as a workflow's start.
+ */
+export const EXTENSION_COMMAND_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/** Routing key of a command forwarded to the agent that runs the request. */
+export function agentCommandRoutingKey(name: string): string {
+  return `request.${name}`;
+}
+
+/** A name an extension command may be forwarded to agents under: not start, cancel or feedback, which have paths of their own. */
+export function isForwardableCommandName(name: string): boolean {
+  return EXTENSION_COMMAND_PATTERN.test(name) && !(Object.values(CommandRoutingKeys) as string[]).includes(agentCommandRoutingKey(name));
+}
+
+/**
+ * A durable marker queue the gateway declares when it accepts a cancel. A
+ * worker looks for it before it runs a start: a request cancelled while its
+ * start waited in the queue (no worker up, all busy) is ended at once, never
+ * run — the broadcast `request.cancel` reached no worker then.
+ */
+export function cancelledMarkerQueue(requestId: string): string {
+  return `agents.cancelled.${requestId}`;
+}
+/** How long a cancel marker outlives its last use: a start that waited longer than this is run after all. */
+export const CANCELLED_MARKER_TTL_MS = 7 * 24 * 3600_000;
+
 /** Header that says why a message was dead-lettered. */
 export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
 
@@ -118,6 +162,10 @@ export class StartRequestCommand {
 
   @IsString() @Length(1, MAX_ID_CHARS)
   owner!: string;
+
+  /** Present exactly when the `start` named a workflow. */
+  @IsOptional() @IsString() @Matches(WORKFLOW_PATTERN, { message: WORKFLOW_MESSAGE })
+  workflow?: string;
 }
 
 /** `request.cancel` on `agent.commands`: broadcast to every agent worker. */

@@ -1,5 +1,5 @@
 import { Equals, IsInt, IsObject, IsOptional, IsString, Length, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
-import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN } from './request-status';
+import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, WORKFLOW_MESSAGE, WORKFLOW_PATTERN } from './request-status';
 import { MaxJsonBytes, NoNulCharacters } from './validation';
 import { ANSWER_MAX_CHARS, CONTEXT_MAX_BYTES, USER_QUERY_MAX_CHARS } from './wire/client-commands';
 import type * as wire from './wire/client-commands';
@@ -39,6 +39,12 @@ export class StartCommand extends RequestCommand implements wire.StartCommand {
   @IsObject()
   @MaxJsonBytes(CONTEXT_MAX_BYTES)
   context?: Record<string, unknown>;
+
+  /** The agents to run it (docs/protocol.md §1); absent: the default workflow. */
+  @IsOptional()
+  @IsString()
+  @Matches(WORKFLOW_PATTERN, { message: WORKFLOW_MESSAGE })
+  workflow?: string;
 }
 
 export class CancelCommand extends RequestCommand implements wire.CancelCommand {

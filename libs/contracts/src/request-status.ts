@@ -30,5 +30,9 @@ export const MAX_ID_CHARS = 200;
 
 export const REQUEST_ID_MESSAGE = 'requestId must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
 
+/** Workflow names (docs/protocol.md §1 `start.workflow`): the last word of a routing key and part of a queue name. */
+export const WORKFLOW_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const WORKFLOW_MESSAGE = 'workflow must match ^[a-z0-9][a-z0-9._-]{0,63}$';
+
 /** The types a recorded message can have (docs/protocol.md §1, server → client). */
 export const RECORDED_TYPE_NAMES = ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status'] as const;

@@ -16,16 +16,24 @@ export interface ConsumerSpec {
   /** Queues declared with it (not consumed): its retry and dead-letter queues. */
   extraQueues?: Array<{ queue: string; options: Options.AssertQueue }>;
   /**
+   * More queues taken on the same channel by the same handler; `prefetch`
+   * then counts across all of them (RabbitMQ's channel-wide prefetch).
+   */
+  moreQueues?: Array<{ queue: string; queueOptions: Options.AssertQueue; bindings: ConsumerSpec['bindings'] }>;
+  /**
    * Called each time the consumer is attached, the first time and after every
    * reconnect: what was published meanwhile to a per-process queue is gone.
+   * Gets the channel and its consumer tags (to stop consuming).
    */
   onAttached?: (attached: AttachedQueue) => void | Promise<void>;
 }
 
-/** The queue a consumer was attached to (its server-given name) and the channel, e.g. to add bindings. */
+/** What a consumer was attached to: its channel, its first queue's (possibly server-given) name, its consumer tags. */
 export interface AttachedQueue {
-  queue: string;
   channel: Channel;
+  /** The spec's own queue, e.g. to add bindings to a server-named one. */
+  queue: string;
+  consumerTags: string[];
 }
 
 /** One consumer: closing it returns its unacked deliveries to the queue. */
@@ -60,18 +68,25 @@ export class BrokerConsumer implements BeforeApplicationShutdown {
       name: spec.name,
       confirm: false,
       setup: async (channel: Channel) => {
-        await channel.prefetch(spec.prefetch);
-        const { queue } = await channel.assertQueue(spec.queue ?? '', spec.queueOptions);
+        const more = spec.moreQueues ?? [];
+        await channel.prefetch(spec.prefetch, more.length > 0);
         for (const extra of spec.extraQueues ?? []) await channel.assertQueue(extra.queue, extra.options);
-        for (const { exchange, routingKey } of spec.bindings) {
-          await channel.assertExchange(exchange, exchangeType(exchange), { durable: true });
-          await channel.bindQueue(queue, exchange, routingKey);
+        const consumerTags: string[] = [];
+        const queues: string[] = [];
+        for (const { queue: name, queueOptions, bindings } of [spec, ...more]) {
+          const { queue } = await channel.assertQueue(name ?? '', queueOptions);
+          queues.push(queue);
+          for (const { exchange, routingKey } of bindings) {
+            await channel.assertExchange(exchange, exchangeType(exchange), { durable: true });
+            await channel.bindQueue(queue, exchange, routingKey);
+          }
+          const { consumerTag } = await channel.consume(queue, (message) => {
+            if (message) handler(message, channel);
+          });
+          consumerTags.push(consumerTag);
+          this.logger.log(`consuming ${queue} (${spec.name})`);
         }
-        await channel.consume(queue, (message) => {
-          if (message) handler(message, channel);
-        });
-        this.logger.log(`consuming ${queue} (${spec.name})`);
-        await spec.onAttached?.({ queue, channel });
+        await spec.onAttached?.({ channel, queue: queues[0], consumerTags });
       },
     });
     this.channels.push(wrapper);

@@ -1,7 +1,7 @@
 export { MessagingModule } from './messaging.module';
 export { BrokerPublisher, type PublishOptions } from './broker-publisher';
 export { BrokerConsumer, settle, type AttachedQueue, type ConsumerHandle, type ConsumerSpec, type DeliveryHandler } from './broker-consumer';
-export { BrokerUnavailableError } from './broker-unavailable.error';
+export { BrokerUnavailableError, UnroutableMessageError } from './broker-unavailable.error';
 export { CONSISTENT_HASH_PLUGIN, declareIngestShards, ingestShardQueue, INGEST_QUEUE_OPTIONS, MissingBrokerPluginError } from './topology';
 export {
   Subscribe,

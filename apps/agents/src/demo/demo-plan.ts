@@ -32,10 +32,14 @@ const TOOLS: Array<{ tool: string; title: (topic: string) => string }> = [
   { tool: 'text.summarize', title: () => 'Summarise the findings' },
 ];
 
-export function makePlan(userQuery: string, steps: number): PlanStep[] {
-  // By code points: cutting UTF-16 units could split an emoji into a lone surrogate.
+/** The query shortened for step titles. By code points: cutting UTF-16 units could split an emoji into a lone surrogate. */
+export function topicOf(userQuery: string): string {
   const chars = Array.from(userQuery);
-  const topic = chars.length > 40 ? `${chars.slice(0, 39).join('')}…` : userQuery;
+  return chars.length > 40 ? `${chars.slice(0, 39).join('')}…` : userQuery;
+}
+
+export function makePlan(userQuery: string, steps: number): PlanStep[] {
+  const topic = topicOf(userQuery);
   return Array.from({ length: steps }, (_, i) => {
     const { tool, title } = TOOLS[i % TOOLS.length];
     return { stepOrder: i + 1, stepId: `step-${i + 1}`, title: title(topic), tool };

@@ -1,17 +1,19 @@
-import { Injectable } from '@nestjs/common';
-import { QuestionTimeoutError, sleep, type AgentReporter, type AgentRun, type AgentWorkflow } from '@app/agent-kit';
+import { AgentWorkflow, QuestionTimeoutError, sleep, type AgentReporter, type AgentRun } from '@app/agent-kit';
 import { makePlan, readDemoKnobs, simulateTool, type DemoKnobs, type PlanStep } from './demo-plan';
 
 /**
  * The demo of docs/protocol.md §4: thought-agent plans, executor-agent runs the
- * plan's steps with a pretend tool. `context.demo` shapes the run.
+ * plan's steps with a pretend tool. `context.demo` shapes the run. The
+ * default workflow too: starts that name none run it, as before workflows.
  */
-@Injectable()
+@AgentWorkflow('demo', { default: true })
 export class DemoWorkflow implements AgentWorkflow {
-  readonly name = 'demo';
+  readonly name: string = 'demo';
+  /** Who plans and who carries the plan out: the events' `agent`s. */
+  protected readonly agents = { planner: 'thought-agent', executor: 'executor-agent' };
 
   async run(run: AgentRun): Promise<unknown> {
-    const thought = run.agent('thought-agent');
+    const thought = run.agent(this.agents.planner);
     let knobs: DemoKnobs;
     try {
       knobs = readDemoKnobs(run.context);
@@ -21,11 +23,11 @@ export class DemoWorkflow implements AgentWorkflow {
     }
     await thought.progress({ status: 'running', message: 'Planning…' });
     await sleep(knobs.stepDelayMs, run.signal);
-    const plan = makePlan(run.userQuery, knobs.steps);
+    const plan = this.plan(run.userQuery, knobs.steps);
     await thought.progress({ status: 'completed', message: `Planned ${plan.length} steps` });
     await thought.completed({ plan });
 
-    const executor = run.agent('executor-agent');
+    const executor = run.agent(this.agents.executor);
     const results = [];
     for (const step of plan) {
       run.signal.throwIfAborted(); // no new step after a cancel
@@ -33,6 +35,10 @@ export class DemoWorkflow implements AgentWorkflow {
     }
     await executor.completed({ steps: results.length });
     return { answer: `Done: ${plan.length} steps for "${run.userQuery}"`, steps: results };
+  }
+
+  protected plan(userQuery: string, steps: number): PlanStep[] {
+    return makePlan(userQuery, steps);
   }
 
   private async runStep(run: AgentRun, executor: AgentReporter, step: PlanStep, knobs: DemoKnobs) {

@@ -6,6 +6,7 @@ import {
   ErrorCode,
   Exchanges,
   isFinalStatus,
+  startRoutingKey,
   type CancelRequestCommand,
   type EventDraft,
   type FeedbackCommand,
@@ -17,10 +18,11 @@ import {
   type StatusFields,
 } from '@app/contracts';
 import { mayAccess, type Principal } from '@app/auth';
-import { BrokerPublisher, BrokerUnavailableError } from '@app/messaging';
+import { BrokerPublisher, BrokerUnavailableError, UnroutableMessageError } from '@app/messaging';
 import { RequestStore, type RequestHeader } from '@app/persistence';
 import { GatewayMetrics } from '../metrics';
 import { RecordedEventsPublisher } from '../recording';
+import { CancelMarkers } from './cancel-markers';
 
 function statusEvent(requestId: string, fields: StatusFields): EventDraft {
   return { type: 'status', requestId, eventId: `gateway:${randomUUID()}`, ...fields };
@@ -29,6 +31,10 @@ function statusEvent(requestId: string, fields: StatusFields): EventDraft {
 /** The caller is neither the owner nor an admin. */
 export const forbidden = () => new CommandError(ErrorCode.FORBIDDEN, 'this request belongs to another user');
 const notFound = (what = 'no such request') => new CommandError(ErrorCode.NOT_FOUND, what);
+const noSuchWorkflow = (workflow: string) => {
+  const reason = `no agent serves workflow '${workflow}'`;
+  return new CommandError(ErrorCode.NOT_FOUND, reason, [{ field: 'workflow', reasons: [reason] }]);
+};
 
 /**
  * What `start`, `cancel` and `feedback` do, for sockets and HTTP alike.
@@ -45,12 +51,13 @@ export class RequestCommands {
     private readonly broker: BrokerPublisher,
     private readonly recorded: RecordedEventsPublisher,
     private readonly metrics: GatewayMetrics,
+    private readonly markers: CancelMarkers,
   ) {}
 
   async start(principal: Principal, command: StartCommand): Promise<{ created: boolean; request: RequestHeader }> {
     // Refused at once while the broker is away: nothing is recorded.
     this.requireBroker();
-    const { requestId, userQuery, context = {} } = command;
+    const { requestId, userQuery, context = {}, workflow } = command;
     const owner = principal.userId;
     const { created, request, recorded } = await this.store.startRequest(
       { requestId, owner, userQuery, context },
@@ -62,12 +69,15 @@ export class RequestCommands {
     }
     // The row must be committed before the agents hear of it (their first event
     // needs it), so a failed hand-over is undone rather than rolled back; the
-    // `queued` event is fanned out only after it, so no watcher saw it.
+    // `queued` event is fanned out only after it, so no watcher saw it. A named
+    // workflow's start is `mandatory`: when no queue is bound to its key the
+    // broker returns it, and the undone start is NOT_FOUND with nothing recorded.
     try {
-      const start: StartRequestCommand = { requestId, userQuery, context, owner };
-      await this.broker.publish(Exchanges.agentCommands, CommandRoutingKeys.start, start);
+      const start: StartRequestCommand = { requestId, userQuery, context, owner, ...(workflow === undefined ? {} : { workflow }) };
+      await this.broker.publish(Exchanges.agentCommands, startRoutingKey(workflow), start, { mandatory: workflow !== undefined });
     } catch (error) {
       await this.store.deleteRequest(requestId);
+      if (error instanceof UnroutableMessageError) throw noSuchWorkflow(workflow as string);
       throw error;
     }
     await this.fanOut(recorded);
@@ -92,6 +102,9 @@ export class RequestCommands {
       },
       async (request) => {
         if (isFinalStatus(request.status)) return;
+        // The marker first: a worker that takes the start after it sees it; one that took it before
+        // is up, and gets the broadcast below.
+        await this.markers.mark(requestId);
         const cancel: CancelRequestCommand = { requestId };
         await this.broker.publish(Exchanges.agentCommands, CommandRoutingKeys.cancel, cancel);
       },

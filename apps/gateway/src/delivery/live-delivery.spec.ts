@@ -92,7 +92,7 @@ function setup() {
     socket: (id: string) => new FakeSocket(id) as FakeSocket & Socket,
     async attach() {
       await delivery.onApplicationBootstrap();
-      await spec!.onAttached!({ queue: 'fanout-q', channel: channel as never });
+      await spec!.onAttached!({ queue: 'fanout-q', channel: channel as never, consumerTags: [] });
     },
     /** A fan-out message from another instance (or this one, by origin). */
     fanOut(events: RecordedMessage[], origin = 'other-instance') {

@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { InstanceGaugeSource, PresenceModule } from '../presence';
-import { CommandMetricsInterceptor } from './command-metrics.interceptor';
 import { GatewayMetrics } from './gateway-metrics';
 import { HealthSampler } from './health-sampler';
 import { MetricsController } from './metrics.controller';
@@ -11,7 +10,7 @@ import { RegistryGauges } from './registry-gauges';
 @Module({
   imports: [PresenceModule],
   controllers: [MetricsController],
-  providers: [GatewayMetrics, CommandMetricsInterceptor, HealthSampler, { provide: InstanceGaugeSource, useClass: RegistryGauges }],
-  exports: [GatewayMetrics, CommandMetricsInterceptor, HealthSampler, InstanceGaugeSource],
+  providers: [GatewayMetrics, HealthSampler, { provide: InstanceGaugeSource, useClass: RegistryGauges }],
+  exports: [GatewayMetrics, HealthSampler, InstanceGaugeSource],
 })
 export class MetricsModule {}

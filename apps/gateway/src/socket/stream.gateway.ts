@@ -1,13 +1,5 @@
-import { Logger, UseInterceptors } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  SubscribeMessage,
-  WebSocketGateway,
-  type OnGatewayConnection,
-  type OnGatewayDisconnect,
-  type OnGatewayInit,
-} from '@nestjs/websockets';
+import { Logger } from '@nestjs/common';
+import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import {
   CancelCommand,
@@ -21,11 +13,7 @@ import {
   StartCommand,
   validatePayload,
   type AckFailure,
-  type CancelAck,
-  type FeedbackAck,
-  type LeaveAck,
-  type RejoinAck,
-  type StartAck,
+  type RequestStatus,
   type ClientToServerEvents,
   type ServerToClientEvents,
   type WatchRefusedMessage,
@@ -33,9 +21,9 @@ import {
 import { mayAccess, TokenService, type Principal } from '@app/auth';
 import { AppConfig } from '@app/config';
 import { RequestStore } from '@app/persistence';
-import { forbidden, RequestCommands } from '../commands';
+import { forbidden, RequestCommands, StreamCommand, StreamCommandRegistry, type StreamCommandContext, type StreamCommandHandler } from '../commands';
 import { LiveDelivery } from '../delivery';
-import { CommandMetricsInterceptor, GatewayMetrics } from '../metrics';
+import { GatewayMetrics } from '../metrics';
 import { toAckFailure } from './ack';
 import { CommandRateLimiter } from './command-rate-limiter';
 import { SendQueueMeter } from './send-queue-meter';
@@ -53,18 +41,30 @@ type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
 
 /** Each watched request costs memory until the socket leaves it. */
 const MAX_WATCHED_PER_SOCKET = 1000;
+/** The metric's `command` label for event names no handler has: a fixed value, never the client's string. */
+const UNKNOWN_COMMAND_LABEL = '(unknown)';
+
+type Ack = { ok: true } & Record<string, unknown>;
+type AckCallback = (reply: Ack | AckFailure) => void;
 
 /**
  * The Socket.IO face of docs/protocol.md §1. Authentication happens in a
  * middleware (guards do not run on connection); every command is validated,
  * authorised and answered through its ack; no error ever disconnects.
+ *
+ * Commands — ours below and extension modules' — are `@StreamCommand`
+ * methods, dispatched from one `onAny` listener per socket rather than
+ * Nest's `@SubscribeMessage`, whose per-socket RxJS pipeline costs half a
+ * connection's memory (STACK-NOTES "Socket.IO"), and which cannot answer an
+ * event name nobody handles.
  */
 @WebSocketGateway({ transports: ['websocket', 'polling'] })
-@UseInterceptors(CommandMetricsInterceptor)
 export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(StreamGateway.name);
   private server!: Server;
   private readonly connectionQuota: ConnectionQuota;
+  /** One function shared by every socket: socket.io calls it with the socket as `this`. */
+  private readonly commandListener: (this: StreamSocket, event: string, ...args: unknown[]) => void;
 
   constructor(
     private readonly tokens: TokenService,
@@ -73,8 +73,13 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly store: RequestStore,
     private readonly delivery: LiveDelivery,
     private readonly metrics: GatewayMetrics,
+    private readonly registry: StreamCommandRegistry,
   ) {
     this.connectionQuota = new ConnectionQuota(config.MAX_CONNECTIONS_PER_USER);
+    const dispatch = (socket: StreamSocket, event: string, args: unknown[]) => this.dispatch(socket, event, args);
+    this.commandListener = function (this: StreamSocket, event: string, ...args: unknown[]) {
+      dispatch(this, event, args);
+    };
   }
 
   afterInit(server: Server): void {
@@ -95,6 +100,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
           data.watching = new Set();
           data.tail = Promise.resolve();
           this.dropWhenTooSlow(socket);
+          socket.onAny(this.commandListener as (...args: unknown[]) => void);
           next();
         },
         (error: unknown) => {
@@ -149,46 +155,70 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     this.delivery.forgetSocket(socket, socket.data.watching ?? []);
   }
 
-  @SubscribeMessage('start')
-  start(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<StartAck | AckFailure> {
-    return this.handle(socket, async () => {
-      return this.startAndJoin(socket, validatePayload(StartCommand, payload));
-    });
+  @StreamCommand('start', { payload: StartCommand, checkRequestAccess: false })
+  start(command: StartCommand, { socket }: StreamCommandContext): Promise<{ requestId: string; status: RequestStatus }> {
+    return this.startAndJoin(socket as StreamSocket, command);
   }
 
-  @SubscribeMessage('cancel')
-  cancel(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<CancelAck | AckFailure> {
-    return this.handle(socket, async () => {
-      const { requestId } = validatePayload(CancelCommand, payload);
-      return { ok: true as const, status: await this.commands.cancel(socket.data.principal, requestId) };
-    });
+  @StreamCommand('cancel', { payload: CancelCommand, checkRequestAccess: false })
+  async cancel({ requestId }: CancelCommand, { principal }: StreamCommandContext): Promise<{ status: RequestStatus }> {
+    return { status: await this.commands.cancel(principal, requestId) };
   }
 
-  @SubscribeMessage('feedback')
-  feedback(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<FeedbackAck | AckFailure> {
-    return this.handle(socket, async () => {
-      await this.commands.feedback(socket.data.principal, validatePayload(FeedbackCommand, payload));
-      return { ok: true as const };
-    });
+  @StreamCommand('feedback', { payload: FeedbackCommand, checkRequestAccess: false })
+  async feedback(command: FeedbackCommand, { principal }: StreamCommandContext): Promise<void> {
+    await this.commands.feedback(principal, command);
   }
 
-  @SubscribeMessage('rejoin')
-  rejoin(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<RejoinAck | AckFailure> {
-    return this.handle(socket, async () => {
-      const { requestId, lastSeq } = validatePayload(RejoinCommand, payload);
-      return { ok: true as const, seq: await this.watch(socket, requestId, lastSeq) };
-    });
+  @StreamCommand('rejoin', { payload: RejoinCommand, checkRequestAccess: false })
+  async rejoin({ requestId, lastSeq }: RejoinCommand, { socket }: StreamCommandContext): Promise<{ seq: number }> {
+    return { seq: await this.watch(socket as StreamSocket, requestId, lastSeq) };
   }
 
-  @SubscribeMessage('leave')
-  leave(@ConnectedSocket() socket: StreamSocket, @MessageBody() payload: unknown): Promise<LeaveAck | AckFailure> {
-    return this.handle(socket, async () => {
-      this.stopWatching(socket, validatePayload(LeaveCommand, payload).requestId);
-      return { ok: true as const };
-    });
+  /** Leaving needs no access: it only ends this socket's own watch. */
+  @StreamCommand('leave', { payload: LeaveCommand, checkRequestAccess: false })
+  leave({ requestId }: LeaveCommand, { socket }: StreamCommandContext): void {
+    this.stopWatching(socket as StreamSocket, requestId);
   }
 
-  /** Rate limit, run in order, and turn any error into a failure ack (the one place per transport). */
+  /**
+   * Every event a client sends. The last argument is the ack when it is a
+   * function (nothing else on the wire can be one); a command without it is
+   * still carried out. An unknown event gets NOT_FOUND when it has an ack.
+   */
+  private dispatch(socket: StreamSocket, event: string, args: unknown[]): void {
+    const last = args[args.length - 1];
+    const ack = typeof last === 'function' ? (last as AckCallback) : undefined;
+    const handler = this.registry.get(event);
+    if (!handler && !ack) return;
+    void this.runCommand(socket, event, handler, args[0]).then((reply) => ack?.(reply));
+  }
+
+  /** The pipeline every command goes through, ours and extension modules': the one place per transport. */
+  private async runCommand(socket: StreamSocket, event: string, handler: StreamCommandHandler | undefined, payload: unknown): Promise<Ack | AckFailure> {
+    const reply = await this.handle(socket, async (): Promise<Ack> => {
+      if (!handler) throw new CommandError(ErrorCode.NOT_FOUND, `no such command: '${event.slice(0, 64)}'`);
+      const command = validatePayload(handler.payload, withoutGuideType(payload, handler.name));
+      const { principal } = socket.data;
+      const request = handler.checkRequestAccess ? await this.requestNamedBy(command, principal) : undefined;
+      const result = await handler.invoke(command, { principal, socket, ...(request ? { request } : {}) });
+      return { ...(result ?? {}), ok: true };
+    });
+    this.metrics.command(handler ? handler.name : UNKNOWN_COMMAND_LABEL, reply.ok ? 'ok' : reply.error.code);
+    return reply;
+  }
+
+  /** The request a payload's `requestId` names, when the caller may act on it (after validation: FORBIDDEN, then NOT_FOUND). */
+  private async requestNamedBy(command: object, principal: Principal) {
+    const { requestId } = command as { requestId?: unknown };
+    if (typeof requestId !== 'string') return undefined;
+    const request = await this.store.findRequest(requestId);
+    if (!request) throw new CommandError(ErrorCode.NOT_FOUND, 'no such request');
+    if (!mayAccess(principal, request.owner)) throw forbidden();
+    return request;
+  }
+
+  /** Rate limit, run in order, and turn any error into a failure ack. */
   private async handle<T>(socket: StreamSocket, run: () => Promise<T>): Promise<T | AckFailure> {
     if (!socket.data.limiter.tryTake()) {
       return { ok: false, error: { code: ErrorCode.RATE_LIMITED, message: `more than ${this.config.RATE_LIMIT_PER_SECOND} commands per second` } };
@@ -213,14 +243,14 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   }
 
   /** Start, having joined before the first event is recorded so the starter sees every seq from 1. */
-  private async startAndJoin(socket: StreamSocket, command: StartCommand): Promise<StartAck> {
+  private async startAndJoin(socket: StreamSocket, command: StartCommand): Promise<{ requestId: string; status: RequestStatus }> {
     const { requestId } = command;
     const alreadyWatching = socket.data.watching.has(requestId);
     if (!alreadyWatching) this.beginWatching(socket, requestId);
     try {
       const { created, request } = await this.commands.start(socket.data.principal, command);
       if (!alreadyWatching) this.delivery.completeSync(socket, requestId, created ? 0 : request.lastSeq);
-      return { ok: true, requestId, status: request.status };
+      return { requestId, status: request.status };
     } catch (error) {
       if (!alreadyWatching) this.stopWatching(socket, requestId);
       throw error;
@@ -290,4 +320,15 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       socket.conn.close(true);
     });
   }
+}
+
+/**
+ * The guide's `{ type: '<event>', … }`: a `type` equal to the event name is
+ * accepted and set aside, so a DTO need not declare it; any other `type` is
+ * left for validation to refuse.
+ */
+function withoutGuideType(payload: unknown, name: string): unknown {
+  if (payload === null || typeof payload !== 'object' || (payload as { type?: unknown }).type !== name) return payload;
+  const { type: _type, ...rest } = payload as Record<string, unknown>;
+  return rest;
 }

@@ -14,6 +14,8 @@ export interface StartCommand extends RequestCommand {
   type?: 'start';
   userQuery: string;
   context?: Record<string, unknown>;
+  /** The agents' workflow (`^[a-z0-9][a-z0-9._-]{0,63}$`); absent: the default one. */
+  workflow?: string;
 }
 
 export interface CancelCommand extends RequestCommand {
