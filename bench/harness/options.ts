@@ -9,17 +9,20 @@ export interface Options {
   profile: boolean;
   /** Events per second in (e) instead of the default (4,000). */
   longRate?: number;
+  /** Concurrent streams in (g) instead of the default (200). */
+  streams?: number;
   /** Above 1: the cluster run (bench/harness/cluster.ts) instead of the scenarios: N gateway processes. */
   gateways: number;
   /** INGEST_SHARDS of the cluster run's gateways. */
   shards: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only a,b,c,d,e,f] [--steps K] [--long-rate N] [--profile] [--gateways N --shards S]
+export const USAGE = `usage: npm run bench -- [--quick] [--only a,b,c,d,e,f,g] [--steps K] [--long-rate N] [--streams N] [--profile] [--gateways N --shards S]
   --quick     short windows, one repetition, fewer connections and events (under 3 minutes)
   --only      run these scenarios only (comma-separated keys)
   --steps K   cycle K distinct steps per request in (a), (b), (c), (f) instead of a new step per event
   --long-rate N  events/s over all requests in (e) (default 4000)
+  --streams N concurrent streams in (g), each 25 deltas/s (default 200)
   --profile   run both servers with node --cpu-prof
   --gateways N  the cluster run instead of the scenarios: N gateway processes (each with its own watchers)
                 against one gateway and the relay, same load (see BENCHMARKS.md "Cluster")
@@ -47,6 +50,7 @@ export function parseOptions(argv: string[], scenarioKeys: string[]): Options {
       keys.forEach((k) => options.only.add(k));
     } else if (arg === '--steps') options.steps = positiveInteger(arg, argv[++i]);
     else if (arg === '--long-rate') options.longRate = positiveInteger(arg, argv[++i]);
+    else if (arg === '--streams') options.streams = positiveInteger(arg, argv[++i]);
     else if (arg === '--gateways') options.gateways = positiveInteger(arg, argv[++i]);
     else if (arg === '--shards') options.shards = positiveInteger(arg, argv[++i]);
     else throw new OptionsError(`unknown argument '${arg}'\n${USAGE}`);

@@ -1,5 +1,6 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { AgentWorkflow } from './agent-workflow';
+import type { OutputCoalescing } from './output-coalescer';
 
 export interface AgentKitOptions {
   /**
@@ -23,6 +24,8 @@ export interface AgentKitOptions {
   redeliveryGraceMs?: number;
   /** How long a run waits for the broker to take an event (through reconnects) before it is requeued. Default 60000. */
   publishRetryMs?: number;
+  /** How `output()`/`stream()` gather deltas into events: window (default 40 ms) and bytes per event (default 16 KiB). */
+  output?: OutputCoalescing;
 }
 
 export const AGENT_KIT_OPTIONS = Symbol('AGENT_KIT_OPTIONS');

@@ -64,7 +64,7 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly discovery: DiscoveryService,
     @Optional() private readonly metrics?: WorkerMetrics,
   ) {
-    this.registry = new RunRegistry(sink, { abortGraceMs: options.abortGraceMs });
+    this.registry = new RunRegistry(sink, { abortGraceMs: options.abortGraceMs, output: options.output });
     this.claims = new RunClaims(() => amqp.managedConnection.connection);
   }
 

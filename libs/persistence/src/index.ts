@@ -13,4 +13,5 @@ export { ProjectionRows1764300000000 } from './migrations/1764300000000-projecti
 export { OperatorSurface1764400000000 } from './migrations/1764400000000-operator-surface';
 export { ShardLeaseSession, LEASE_MEMBER_CLASS, LEASE_SHARD_CLASS, type LeaseMember } from './shard-leases';
 export { InstanceGauges1764700000000 } from './migrations/1764700000000-instance-gauges';
+export { StepOutput1765100000000 } from './migrations/1765100000000-step-output';
 export { migrateExtension } from './migrate-extension';
