@@ -233,7 +233,7 @@ async function main(): Promise<void> {
       script: join(__dirname, '..', 'apps', 'gateway', 'src', 'main.js'),
       env: { AMQP_URL: amqpUrl, DATABASE_URL: sandbox.databaseUrl, LOG_LEVEL: 'warn', JWT_SECRET: secret, MAX_CONNECTIONS_PER_USER: String(options.sockets + 1000) },
       readyPath: '/health/ready',
-      ingestQueue: Queues.ingest,
+      ingestQueues: [Queues.ingest],
       amqpUrl,
       token: signToken(secret, { sub: 'soak-user' }, 24 * 3600),
     },
