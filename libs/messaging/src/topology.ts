@@ -11,6 +11,7 @@ export const EXCHANGES: RabbitMQExchangeConfig[] = [
   { name: Exchanges.recorded, type: 'fanout', options: { durable: true } },
   { name: Exchanges.deadLetter, type: 'direct', options: { durable: true } },
   { name: Exchanges.requestEvents, type: 'topic', options: { durable: true } },
+  { name: Exchanges.agentWorkers, type: 'fanout', options: { durable: true } },
 ];
 
 export const INGEST_QUEUE_OPTIONS = {
