@@ -111,7 +111,9 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.heartbeat = new WorkerHeartbeat(
       this.publisher,
       {
-        workflows: found.map(({ name, isDefault }) => ({ ...(name === undefined ? {} : { name }), default: isDefault || name === undefined })),
+        workflows: found
+          .map(({ name, isDefault }) => ({ ...(name === undefined ? {} : { name }), default: isDefault || name === undefined }))
+          .sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '')),
         runsInProgress: () => this.registry.active,
       },
       this.options.heartbeatIntervalMs,
