@@ -48,11 +48,9 @@ export type DeliveryHandler = (message: ConsumeMessage, channel: Channel) => voi
  * - the agent worker's commands (cancel, feedback, extension commands): a
  *   broadcast, so a per-process queue (server-named, exclusive, auto-delete)
  *   where `@Subscribe` takes one durable queue shared by the cluster; acked
- *   on arrival, never retried or dead-lettered (only the worker holding the
- *   run acts, the others ignore it; a cancel that reached no worker is caught
- *   by the gateway's cancel marker instead); and it must be bound before the
- *   worker takes its first start, which `@Subscribe`'s bootstrap order does
- *   not promise;
+ *   on arrival, never retried or dead-lettered: only the worker holding the
+ *   run acts, the others ignore it, and a cancel for a start still waiting
+ *   in its queue is caught by the gateway's cancel marker instead;
  * - the gateway's agent worker heartbeats: per instance too (every gateway
  *   needs every heartbeat), and a lost one is replaced by the next.
  */
