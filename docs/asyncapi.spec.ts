@@ -72,6 +72,7 @@ const SERVER_MESSAGES: { [K in keyof ServerToClientEvents]: K } = {
   error: 'error',
   'request.completed': 'request.completed',
   status: 'status',
+  output: 'output',
   state: 'state',
 };
 /** The component message of each command and of its ack. */
@@ -132,6 +133,10 @@ const everyEventWorkflow: AgentWorkflow = {
     await executor.progress({ stepOrder: 1, stepId: 'step-1', status: 'running', tool: 'web.search', title: 'Search the web' });
     const depth = await executor.ask('How deep?', { options: ['quick', 'thorough'] });
     await executor.progress({ step: 1, status: 'completed', result: { depth } });
+    await executor.stream(3, (async function* () {
+      yield 'Dear user, ';
+      yield 'the answer is 42 😀';
+    })());
     await executor.error('step 2 had a hiccup', 2);
     await executor.completed({ steps: 1 });
     return { answer: '42' };
@@ -217,12 +222,14 @@ describe('docs/asyncapi.yaml documents every message of libs/contracts', () => {
     expect(channel.address).toBe(Exchanges.agentEvents);
     expect(spec.doc.channels.ingestQueue.address).toBe(Queues.ingest);
     const documented = names(Object.values(channel.messages).map((m) => spec.resolve(m.$ref)));
-    const { progressSuffix, ...exact } = AgentEventTypes;
-    expect(documented.filter((n) => !n.endsWith(progressSuffix)).sort()).toEqual(Object.values(exact).sort());
-    expect(documented.filter((n) => n.endsWith(progressSuffix))).toEqual([`*${progressSuffix}`]);
+    const { progressSuffix, outputSuffix, ...exact } = AgentEventTypes;
+    const bySuffix = (n: string) => n.endsWith(progressSuffix) || n.endsWith(outputSuffix);
+    expect(documented.filter((n) => !bySuffix(n)).sort()).toEqual(Object.values(exact).sort());
+    expect(documented.filter(bySuffix).sort()).toEqual([`*${outputSuffix}`, `*${progressSuffix}`]);
     expect(names(spec.operationMessages('receiveAgentEvents')).sort()).toEqual(documented.sort());
-    for (const type of [...Object.values(exact), `executor.step${progressSuffix}`]) {
-      expect(spec.doc.components.messages[agentEventMessageOf(type)].name).toBe(type.endsWith(progressSuffix) ? `*${progressSuffix}` : type);
+    for (const type of [...Object.values(exact), `executor.step${progressSuffix}`, `executor.step${outputSuffix}`]) {
+      const suffix = [progressSuffix, outputSuffix].find((x) => type.endsWith(x));
+      expect(spec.doc.components.messages[agentEventMessageOf(type)].name).toBe(suffix ? `*${suffix}` : type);
     }
   });
 
@@ -323,7 +330,7 @@ describe('payloads built from the contracts validate against the schemas', () =>
   });
 
   it('agent.events bodies as the agent kit publishes them, each usable by the gateway', () => {
-    expect(new Set(bodies.map((b) => agentEventMessageOf(b.type))).size).toBe(5);
+    expect(new Set(bodies.map((b) => agentEventMessageOf(b.type))).size).toBe(6);
     for (const body of bodies) {
       expect(() => mapAgentEvent(body, 'x')).not.toThrow();
       expectValid(agentEventMessageOf(body.type), body);

@@ -16,8 +16,9 @@ describe('docs/writing-agents.md', () => {
     const spec = new AsyncApiSpec();
     const blocks = jsonBlocksOf('Agents in other languages');
     const bodies = blocks.filter((b) => typeof b.type === 'string');
-    const { progressSuffix, ...exact } = AgentEventTypes;
-    expect(bodies.map((b) => (b.type.endsWith(progressSuffix) ? progressSuffix : b.type)).sort()).toEqual([progressSuffix, ...Object.values(exact)].sort());
+    const { progressSuffix, outputSuffix, ...exact } = AgentEventTypes;
+    const kind = (type: string) => [progressSuffix, outputSuffix].find((suffix) => type.endsWith(suffix)) ?? type;
+    expect(bodies.map((b) => kind(b.type)).sort()).toEqual([progressSuffix, outputSuffix, ...Object.values(exact)].sort());
     for (const body of bodies) {
       expect(() => mapAgentEvent(body, 'x')).not.toThrow();
       expect(body.eventId).toEqual(expect.any(String));

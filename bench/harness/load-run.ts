@@ -27,6 +27,8 @@ export interface LoadSpec {
   /** How long after the last publish a missing event still counts as late rather than lost. */
   graceMs: number;
   earlyLate?: boolean;
+  /** What each event is: a step's progress (default), or a delta of a streaming step's output (g). */
+  events?: 'progress' | 'output';
   /** Scenario (f): rejoins timed while this load runs (product only). */
   probe?: { requests: number; missed: number; pauseMs: number };
 }
@@ -126,7 +128,7 @@ export async function runLoad(server: ServerUnderTest, spec: LoadSpec): Promise<
     const publishers = splitEvenly(ids, Math.ceil(spec.rate / RATE_PER_PUBLISHER)).map((part, i) => {
       const publisher = processes.add<Publisher>(new LoadProcess(`publisher#${i + 1}`, 'load/publisher.js'));
       const rate = (spec.rate * part.length) / ids.length;
-      publisher.send({ kind: 'plan', plan: { amqpUrl: target.amqpUrl, requestIds: part, eventsPerRequest, rate, steps: spec.steps } });
+      publisher.send({ kind: 'plan', plan: { amqpUrl: target.amqpUrl, requestIds: part, eventsPerRequest, rate, steps: spec.steps, events: spec.events } });
       return publisher;
     });
     await Promise.all(watchers.map((w) => w.next('created', SETUP_TIMEOUT_MS)));

@@ -9,13 +9,16 @@ export interface Options {
   profile: boolean;
   /** Events per second in (e) instead of the default (4,000). */
   longRate?: number;
+  /** Concurrent streams in (g) instead of the default (200). */
+  streams?: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only a,b,c,d,e,f] [--steps K] [--long-rate N] [--profile]
+export const USAGE = `usage: npm run bench -- [--quick] [--only a,b,c,d,e,f,g] [--steps K] [--long-rate N] [--streams N] [--profile]
   --quick     short windows, one repetition, fewer connections and events (under 3 minutes)
   --only      run these scenarios only (comma-separated keys)
   --steps K   cycle K distinct steps per request in (a), (b), (c), (f) instead of a new step per event
   --long-rate N  events/s over all requests in (e) (default 4000)
+  --streams N concurrent streams in (g), each 25 deltas/s (default 200)
   --profile   run both servers with node --cpu-prof`;
 
 export class OptionsError extends Error {}
@@ -39,7 +42,9 @@ export function parseOptions(argv: string[], scenarioKeys: string[]): Options {
       if (keys.length === 0 || unknown.length > 0) throw new OptionsError(`--only takes scenario keys among ${scenarioKeys.join(',')}; got '${argv[i] ?? ''}'\n${USAGE}`);
       keys.forEach((k) => options.only.add(k));
     } else if (arg === '--steps') options.steps = positiveInteger(arg, argv[++i]);
-    else if (arg === '--long-rate') options.longRate = positiveInteger(arg, argv[++i]); else throw new OptionsError(`unknown argument '${arg}'\n${USAGE}`);
+    else if (arg === '--long-rate') options.longRate = positiveInteger(arg, argv[++i]);
+    else if (arg === '--streams') options.streams = positiveInteger(arg, argv[++i]);
+    else throw new OptionsError(`unknown argument '${arg}'\n${USAGE}`);
   }
   return options;
 }

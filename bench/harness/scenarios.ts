@@ -1,6 +1,7 @@
 import { LatencyHistogram } from '../common';
 import type { DeliveryCounts } from '../load';
 import { measureConnectionMemory } from './connection-memory';
+import { measureKitCoalescing } from './kit-coalescing';
 import { runLoad, sumCounts, type GeneratorLoad, type LoadResult, type LoadSpec } from './load-run';
 import type { Options } from './options';
 import type { ServerKind, ServerUnderTest } from './servers';
@@ -20,6 +21,8 @@ export interface Params {
   graceMs: number;
   probeRequests: number;
   watcherProcesses: number;
+  /** Seconds of token sources in (g)'s agent-kit measurement. */
+  kitSeconds: number;
 }
 
 export const FULL: Params = {
@@ -35,6 +38,7 @@ export const FULL: Params = {
   graceMs: 5000,
   probeRequests: 5,
   watcherProcesses: 2,
+  kitSeconds: 10,
 };
 
 export const QUICK: Params = {
@@ -48,6 +52,7 @@ export const QUICK: Params = {
   longEvents: 300,
   graceMs: 3000,
   probeRequests: 3,
+  kitSeconds: 3,
 };
 
 /** What one server's run of a scenario gave. */
@@ -88,6 +93,11 @@ const latencyRows = (target?: Row['target']): Row[] => [
 ];
 
 const MS_IN_RAMP_LIMIT = 100;
+/** (g): concurrent streams, each a watcher's request, and the deltas each streams per second. */
+const STREAMS = 200;
+const DELTAS_PER_S = 25;
+/** (g): an LLM's pace, per stream, fed to the agent kit. */
+const KIT_TOKENS_PER_S = 100;
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -193,6 +203,30 @@ export const SCENARIOS: Scenario[] = [
       const base = fromLoad(result, figures);
       const probeLine = `${rejoin.count} rejoins: p50 ${fmt(figures.rejoin50)} p99 ${fmt(figures.rejoin99)} max ${fmt(rejoin.max)} ms, ${probe.incomplete} incomplete, ${probe.failures} failed`;
       return { ...base, summary: `${probeLine}; load: ${base.summary}` };
+    },
+  },
+  {
+    key: 'g',
+    title: `streamed output: ${STREAMS} streams (or --streams N) × ${DELTAS_PER_S} deltas/s × 1 watcher (publish → watcher); the agent kit's coalescing at ${KIT_TOKENS_PER_S} tokens/s per stream`,
+    servers: ['relay', 'product'],
+    rows: [
+      ...latencyRows(ratioAtMost(3)),
+      { figure: 'lost', label: 'deltas lost', unit: 'count', target: { text: 'zero loss', met: (_relay, product) => (product === undefined ? undefined : product === 0) } },
+      { figure: 'kitTokens', label: 'kit: tokens/s in', unit: 'tok/s' },
+      { figure: 'kitEvents', label: 'kit: output events/s published', unit: 'ev/s' },
+    ],
+    measure: async (server, params, options) => {
+      const streams = options.streams ?? STREAMS;
+      const result = await runLoad(server, {
+        ...paced(params, options, { requests: streams, watchersPerRequest: 1, rate: streams * DELTAS_PER_S, seconds: params.windowS }),
+        events: 'output',
+      });
+      const base = fromLoad(result, { lost: result.counts.lost });
+      if (server.kind !== 'product') return { ...base, summary: `${streams} streams; ${base.summary}` };
+      // The kit's side needs no server: measured once, beside the product's run.
+      const kit = await measureKitCoalescing(server.endpoint().amqpUrl, streams, KIT_TOKENS_PER_S, params.kitSeconds);
+      const kitLine = `kit: ${kit.streams} streams, ${Math.round(kit.tokensPerSecond)} tokens/s → ${Math.round(kit.eventsPerSecond)} output events/s (${(kit.tokensPerSecond / kit.eventsPerSecond).toFixed(1)} tokens per event), kit process CPU ${kit.cpuPercent.toFixed(0)}%`;
+      return { ...base, figures: { ...base.figures, kitTokens: kit.tokensPerSecond, kitEvents: kit.eventsPerSecond }, summary: `${streams} streams; ${base.summary}; ${kitLine}` };
     },
   },
 ];

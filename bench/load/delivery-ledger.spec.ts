@@ -1,4 +1,5 @@
 import { DeliveryLedger, DeliveryTally } from './delivery-ledger';
+import { outputStamp } from './output-stamp';
 
 const progress = (n: number, seq?: number, requestId = 'r1') => ({ requestId, seq, data: { n, sentAt: 1000 } });
 
@@ -15,6 +16,15 @@ describe('DeliveryLedger', () => {
     expect(tally.counts).toMatchObject({ expected: 3, delivered: 3, lost: 0, duplicates: 0, outOfOrder: 0, foreign: 0 });
     expect(tally.distinct).toBe(3);
     expect(tally.latency.max).toBe(5);
+  });
+
+  it('reads the counter and publish time of a stamped output delta, from the product (delta) and the relay (data.delta)', () => {
+    const { tally, ledger: l } = ledger(2);
+    l.take('output', { requestId: 'r1', seq: 5, delta: outputStamp(1, 1000.5) }, 1003);
+    l.take('writer.step.output', { requestId: 'r1', data: { delta: outputStamp(2, 1000) } }, 1004);
+    l.closeBooks();
+    expect(tally.counts).toMatchObject({ delivered: 2, lost: 0, foreign: 0 });
+    expect(tally.latency.max).toBe(4);
   });
 
   it('tells duplicates, late arrivals and losses apart', () => {

@@ -1,4 +1,5 @@
 import { LatencyHistogram } from '../common';
+import { readOutputStamp } from './output-stamp';
 import type { DeliveryCounts } from './protocol';
 
 /** The share of each request's events at its start and at its end that scenario (e) compares. */
@@ -20,7 +21,16 @@ export class DeliveryTally {
 interface Delivered {
   requestId?: unknown;
   seq?: unknown;
-  data?: { n?: unknown; sentAt?: unknown };
+  /** The product's `output` message. */
+  delta?: unknown;
+  /** The agent's data: the product's `progress`, and every body the relay passes on. */
+  data?: { n?: unknown; sentAt?: unknown; delta?: unknown };
+}
+
+/** The event's counter and publish time: in `data`, or in a stamped output delta (scenario g). */
+function stampOf(message: Delivered): { n?: unknown; sentAt?: unknown } {
+  const delta = message.delta ?? message.data?.delta;
+  return typeof delta === 'string' ? readOutputStamp(delta) : (message.data ?? {});
 }
 
 /**
@@ -54,8 +64,7 @@ export class DeliveryLedger {
       return;
     }
     if (typeof message.seq === 'number') this.checkSeq(event, message.seq);
-    const n = message.data?.n;
-    const sentAt = message.data?.sentAt;
+    const { n, sentAt } = stampOf(message);
     if (typeof n !== 'number' || typeof sentAt !== 'number') return; // a status or snapshot: seq only
     if (!Number.isInteger(n) || n < 1 || n > this.expected) {
       counts.foreign++;

@@ -29,6 +29,8 @@ export interface PublishPlan {
   rate: number;
   /** Distinct steps per request: 0 = every event a new step (stepOrder = its counter). */
   steps: number;
+  /** `output`: each event a delta of step 1's text (scenario g), instead of a step's progress. */
+  events?: 'progress' | 'output';
 }
 export type ToPublisher = { kind: 'plan'; plan: PublishPlan } | { kind: 'go' };
 export interface PublishReport {

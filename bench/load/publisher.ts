@@ -3,6 +3,7 @@ import amqp from 'amqplib';
 import { Exchanges } from '@app/contracts';
 import { wallNow, CpuMeter, ownCpuSeconds } from '../common';
 import { OrchestratorLink } from './orchestrator-link';
+import { outputStamp } from './output-stamp';
 import { pace } from './pacer';
 import type { FromPublisher, PublishPlan, ToPublisher } from './protocol';
 
@@ -20,6 +21,7 @@ import type { FromPublisher, PublishPlan, ToPublisher } from './protocol';
  * the rate at one round trip per event); the count is checked at the end.
  */
 const TYPE = 'executor.step.progress';
+const OUTPUT_TYPE = 'writer.step.output';
 const link = new OrchestratorLink<ToPublisher, FromPublisher>();
 
 link.run(async () => {
@@ -41,7 +43,10 @@ link.run(async () => {
   const { maxBehindMs } = await pace(
     requests * plan.eventsPerRequest,
     plan.rate,
-    (index) => channel.publish(Exchanges.agentEvents, TYPE, Buffer.from(JSON.stringify(eventAt(plan, index))), { persistent: true }, onConfirm),
+    (index) => {
+      const event = eventAt(plan, index);
+      return channel.publish(Exchanges.agentEvents, event.type, Buffer.from(JSON.stringify(event)), { persistent: true }, onConfirm);
+    },
     () => once(channel, 'drain').then(() => undefined),
   );
   const endedAt = wallNow();
@@ -56,6 +61,10 @@ function eventAt(plan: PublishPlan, index: number) {
   const requests = plan.requestIds.length;
   const requestId = plan.requestIds[index % requests];
   const n = Math.floor(index / requests) + 1;
+  if (plan.events === 'output') {
+    // One streaming step per request: its text grows by a token per event.
+    return { type: OUTPUT_TYPE, requestId, agent: 'writer-agent', eventId: `${requestId}.${n}`, data: { stepOrder: 1, delta: outputStamp(n, wallNow()) } };
+  }
   const stepOrder = plan.steps > 0 ? ((n - 1) % plan.steps) + 1 : n;
   return {
     type: TYPE,

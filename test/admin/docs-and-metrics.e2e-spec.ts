@@ -73,7 +73,7 @@ describe('operator HTTP: OpenAPI and metrics', () => {
       // Event items: one of the recorded types, each the envelope plus that type's fields; every reference resolves.
       const eventItems = schemas.AdminEventPage.properties.items.items;
       expect(eventItems.oneOf.map((o: any) => o.allOf[2].properties.type.enum[0])).toEqual(
-        ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status'],
+        ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status', 'output'],
       );
       const refs = JSON.stringify(doc).match(/#\/components\/schemas\/[A-Za-z]+/g) ?? [];
       for (const ref of new Set(refs)) expect({ ref, defined: ref.split('/').pop()! in schemas }).toEqual({ ref, defined: true });

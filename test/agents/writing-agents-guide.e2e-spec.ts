@@ -147,13 +147,14 @@ describe('docs/writing-agents.md, end to end', () => {
       await new Promise((resolve) => setTimeout(resolve, 200)); // a duplicate would arrive by now
 
       const messages = client.events(requestId);
-      expect(trace(messages)).toEqual(['status queued', 'progress 1 running', 'question', 'error 1', 'agent.completed', 'request.completed completed']);
-      const [, progress, question, error, completed] = messages;
+      expect(trace(messages)).toEqual(['status queued', 'progress 1 running', 'output 1', 'question', 'error 1', 'agent.completed', 'request.completed completed']);
+      const [, progress, output, question, error, completed] = messages;
       expect(progress).toMatchObject({ agent: 'executor-agent', data: bodies[0].data });
-      expect(question).toMatchObject({ questionId: bodies[1].data.questionId, prompt: bodies[1].data.prompt, options: bodies[1].data.options });
-      expect(error).toMatchObject({ message: bodies[2].data.message, step: 1 });
-      expect(completed).toMatchObject({ data: bodies[3].data });
-      expect(end.result).toEqual(bodies[4].data.result);
+      expect(output).toMatchObject({ agent: 'executor-agent', step: 1, delta: bodies[1].data.delta });
+      expect(question).toMatchObject({ questionId: bodies[2].data.questionId, prompt: bodies[2].data.prompt, options: bodies[2].data.options });
+      expect(error).toMatchObject({ message: bodies[3].data.message, step: 1 });
+      expect(completed).toMatchObject({ data: bodies[4].data });
+      expect(end.result).toEqual(bodies[5].data.result);
       expectGapFree(client.seqs(requestId));
       expectDocumented(messages);
     });

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import type { Page } from 'playwright-core';
-import type { StateMessage } from '@app/contracts';
+import type { OutputMessage, StateMessage } from '@app/contracts';
+import { demoTokens, makePlan } from '../../apps/agents/src/demo/demo-plan';
 import { screenshot, withBrowser } from '../support/browser';
 import { connectAs, newUser, withGatewayAndAgents } from '../support/gateway-harness';
 import { mintToken } from '../support/tokens';
@@ -60,12 +61,18 @@ describe('the live progress page in Chromium', () => {
     return page;
   }
 
-  async function startRun(page: Page, knobs: { steps: number; stepDelay: number; askAt?: number; query: string; workflow?: string }): Promise<string> {
+  async function startRun(
+    page: Page,
+    knobs: { steps: number; stepDelay: number; askAt?: number; query: string; workflow?: string; streamAt?: number; tokensPerSecond?: number; streamTokens?: number },
+  ): Promise<string> {
     await page.fill('#query', knobs.query);
     await page.selectOption('#workflow', knobs.workflow ?? 'demo');
     await page.fill('#knob-steps', String(knobs.steps));
     await page.fill('#knob-step-delay', String(knobs.stepDelay));
     await page.fill('#knob-ask-at', knobs.askAt === undefined ? '' : String(knobs.askAt));
+    await page.fill('#knob-stream-at', knobs.streamAt === undefined ? '' : String(knobs.streamAt));
+    await page.fill('#knob-tokens-per-second', knobs.tokensPerSecond === undefined ? '' : String(knobs.tokensPerSecond));
+    await page.fill('#knob-stream-tokens', knobs.streamTokens === undefined ? '' : String(knobs.streamTokens));
     const before = await page.textContent('#request-id');
     await page.click('#start');
     await page.waitForSelector('#request:not([hidden])');
@@ -219,6 +226,59 @@ describe('the live progress page in Chromium', () => {
     await expectLogOnceInOrder(page, state.seq);
     await page.close();
   }, 60_000);
+
+  it('a streaming step: a page reloaded twice mid-stream ends with the text of a client that never disconnected, character for character', async () => {
+    const user = newUser('browser');
+    const page = await openPage(user);
+    const query = 'Write a short report on alpine huts';
+    // 12 s of text: both reloads and the scroll check land mid-stream even on a loaded machine.
+    const tokens = 600;
+    const requestId = await startRun(page, { query, steps: 2, stepDelay: 200, streamAt: 2, tokensPerSecond: 50, streamTokens: tokens });
+    // A client that never disconnects: every output delta of step 2, from seq 1 (replayed) and live.
+    const steady = await connectAs(running.url, user);
+    await steady.ack('rejoin', { requestId, lastSeq: 0 });
+    const steadyText = () =>
+      [...(steady.states(requestId)[0]?.events ?? []), ...steady.events(requestId)]
+        .filter((m): m is OutputMessage => m.type === 'output' && m.step === 2)
+        .map((m) => m.delta)
+        .join('');
+    const shownText = () => page.evaluate(() => document.querySelector('#steps .step:nth-child(2) .step-output')?.textContent ?? '');
+
+    await page.waitForFunction(() => (document.querySelector('#steps .step:nth-child(2) .step-output')?.textContent ?? '').length > 150);
+    await screenshot(page, '11-streaming');
+    for (const reload of [1, 2]) {
+      const before = await shownText();
+      await page.reload();
+      await page.waitForSelector('#connection[data-status="live"]');
+      await page.waitForSelector(`${stepRow(2)} .step-output:not([hidden])`);
+      const after = await shownText();
+      // Back with everything it showed, still streaming (so this reload was mid-stream).
+      expect(after.startsWith(before)).toBe(true);
+      expect(await page.getAttribute(stepRow(2), 'data-status')).toBe('running');
+      await page.waitForFunction((length) => (document.querySelector('#steps .step:nth-child(2) .step-output')?.textContent ?? '').length > length + 100, after.length);
+      await screenshot(page, `12-streaming-after-reload-${reload}`);
+    }
+    // The box follows the end; a reader who scrolled up to read keeps their place while the text grows.
+    const box = `${stepRow(2)} .step-output`;
+    expect(await page.$eval(box, (el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(30);
+    await page.$eval(box, (el) => (el.scrollTop = 0));
+    const scrolledAt = (await shownText()).length;
+    await page.waitForFunction((length) => (document.querySelector('#steps .step:nth-child(2) .step-output')?.textContent ?? '').length > length + 50, scrolledAt);
+    expect(await page.$eval(box, (el) => el.scrollTop)).toBe(0);
+
+    await page.waitForSelector('#request-status.badge-completed', { timeout: 30_000 });
+    await steady.waitFor('request.completed', (m) => m.requestId === requestId, 10_000);
+    await page.waitForTimeout(300);
+    await screenshot(page, '13-streamed-completed');
+    const expected = demoTokens(makePlan(query, 2)[1], tokens).join('');
+    expect(steadyText()).toBe(expected);
+    expect(await shownText()).toBe(expected);
+    const state = await serverState(user, requestId);
+    expect(state.steps.find((s) => s.step === 2)!.output).toBe(expected);
+    await expectLogOnceInOrder(page, state.seq);
+    steady.close();
+    await page.close();
+  }, 90_000);
 
   it('without a token, or with a refused one, the page says how to get one', async () => {
     const page = await browser.page();

@@ -2,6 +2,7 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { createClient, ClientCommandError, type AgentStreamClient, type ConnectionStatus, type RequestWatch } from '@app/client';
 import type { RecordedMessage } from '@app/contracts';
+import { demoTokens, makePlan } from '../../apps/agents/src/demo/demo-plan';
 import { StreamGateway } from '../../apps/gateway/src/socket';
 import { connectAs, demoContext, newRequestId, newUser, withGatewayAndAgents } from '../support/gateway-harness';
 import { expectGapFree } from '../support/stream-client';
@@ -95,6 +96,27 @@ describe('the client SDK against the real gateway', () => {
     expect(tokenCalls).toBeGreaterThanOrEqual(3); // the first connect and each reconnect
     expect(statuses).toEqual(expect.arrayContaining(['live', 'recovering']));
     expect(sdk.status).toBe('live');
+  });
+
+  it("a streaming step: state.steps[].output grows, watch.on('output') hears each delta once, across transport drops", async () => {
+    const user = newUser();
+    const sdk = client(user);
+    const requestId = newRequestId();
+    const watch = sdk.watch(requestId);
+    const deltas: string[] = [];
+    watch.on('output', (o) => deltas.push(o.delta));
+    const query = 'stream through drops';
+    await sdk.start({ requestId, userQuery: query, context: demoContext({ steps: 1, streamAtStep: 1, streamTokens: 200, tokensPerSecond: 100 }) });
+    for (const chars of [100, 600]) {
+      await until(watch, (s) => (s.steps[0]?.output?.length ?? 0) > chars);
+      sdk.socket.io.engine.close();
+      await untilStatus(sdk, 'recovering', 5_000);
+    }
+    const final = await until(watch, finished);
+    const written = demoTokens(makePlan(query, 1)[0], 200).join('');
+    expect(final.steps[0].output).toBe(written);
+    expect(deltas.join('')).toBe(written);
+    expect((await serverState(user, requestId)).steps[0].output).toBe(written);
   });
 
   it('a drop on the server side (its transport closed) is recovered the same way', async () => {

@@ -68,7 +68,7 @@ describe('RequestStore (Postgres)', () => {
         expect(rows.map((m: { name: string }) => m.name)).toEqual(PERSISTENCE_MIGRATIONS.map((M) => new M().name));
         const tables = await instances[0].query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema]);
         expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual([
-          'gateway_instances', 'migrations', 'request_agents', 'request_events', 'request_questions', 'request_steps', 'request_watchers', 'requests',
+          'gateway_instances', 'migrations', 'request_agents', 'request_events', 'request_questions', 'request_step_output', 'request_steps', 'request_watchers', 'requests',
         ]);
         expect(await runMigrations(instances[1])).toEqual([]);
       } finally {

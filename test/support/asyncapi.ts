@@ -36,11 +36,13 @@ export const SOCKET_MESSAGE_OF: Record<RecordedMessage['type'], string> = {
   error: 'agentError',
   'request.completed': 'requestCompleted',
   status: 'status',
+  output: 'output',
 };
 
 /** The component message of an `agent.events` body, by its type. */
 export function agentEventMessageOf(type: string): string {
   if (type.endsWith(AgentEventTypes.progressSuffix)) return 'progressEvent';
+  if (type.endsWith(AgentEventTypes.outputSuffix)) return 'outputEvent';
   const byType: Record<string, string> = {
     [AgentEventTypes.completed]: 'agentCompletedEvent',
     [AgentEventTypes.question]: 'agentQuestionEvent',

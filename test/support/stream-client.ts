@@ -1,7 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { RecordedMessage, StateMessage } from '@app/contracts';
 
-const STREAM_EVENTS = ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status'] as const;
+const STREAM_EVENTS = ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status', 'output'] as const;
 
 /**
  * A socket.io-client connection that records everything it receives, in

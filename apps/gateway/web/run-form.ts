@@ -12,6 +12,9 @@ const KNOBS = [
   ['knob-step-delay', 'stepDelayMs'],
   ['knob-ask-at', 'askAtStep'],
   ['knob-fail-at', 'failAtStep'],
+  ['knob-stream-at', 'streamAtStep'],
+  ['knob-tokens-per-second', 'tokensPerSecond'],
+  ['knob-stream-tokens', 'streamTokens'],
 ] as const;
 
 /** The "new run" form: a query, a workflow, and the demo knobs of docs/protocol.md §4 (`context.demo`); empty knobs are left out. */

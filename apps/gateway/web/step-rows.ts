@@ -11,6 +11,9 @@ export interface StepRow {
   /** `pending`: planned, not started; `stopped`: still running when the request ended; `skipped`: never started. */
   status: 'pending' | 'running' | 'completed' | 'failed' | 'stopped' | 'skipped';
   detail: string;
+  /** The step's output text so far (an LLM's tokens), when it streams any. */
+  output?: string;
+  outputTruncated?: boolean;
 }
 
 interface PlannedStep {
@@ -44,6 +47,7 @@ export function stepRows(state: RequestSnapshot): StepRow[] {
       tool: typeof s.tool === 'string' ? s.tool : planned?.tool,
       status: s.status === 'running' && ended ? 'stopped' : s.status,
       detail: describeValue(s.status === 'failed' ? s.error : s.result),
+      ...(s.output === undefined ? {} : { output: s.output, outputTruncated: s.outputTruncated === true }),
     });
   }
   for (const p of plan.values()) {
@@ -83,14 +87,45 @@ function createRow(key: string): HTMLElement {
     h('code', { class: 'step-tool' }),
     h('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { class: 'bar-fill' })),
     h('span', { class: 'step-status' }),
+    h('pre', { class: 'step-output', hidden: true, tabindex: 0, 'aria-live': 'off' }),
+    h('div', { class: 'step-output-note', hidden: true }, 'The output is longer than the gateway keeps for a page: the rest is in the event log.'),
   );
+}
+
+/**
+ * Where each output box was last scrolled to by the page itself. The box
+ * follows the end while the reader has not scrolled above that point: a
+ * reader who scrolled up stays put as the text grows, and one who scrolls
+ * back down to the end is followed again. (Scroll events come a frame
+ * late, after the next delta may have been drawn: the position is read.)
+ */
+const placedAt = new WeakMap<HTMLElement, number>();
+
+/**
+ * Shows a step's output as it grows. Text only ever grows within a step, so
+ * the new part is appended (never the whole text redrawn), and the box
+ * scrolls with the end unless the reader scrolled up to read.
+ */
+function updateOutput(box: HTMLElement, note: HTMLElement, row: StepRow): void {
+  box.hidden = row.output === undefined;
+  note.hidden = !row.outputTruncated;
+  const text = row.output ?? '';
+  const shown = box.textContent ?? '';
+  if (text === shown) return;
+  const following = box.scrollTop >= (placedAt.get(box) ?? 0) - 1;
+  if (text.length > shown.length && text.startsWith(shown)) box.append(text.slice(shown.length));
+  else box.textContent = text;
+  if (following) {
+    box.scrollTop = box.scrollHeight;
+    placedAt.set(box, box.scrollTop);
+  }
 }
 
 const PERCENT: Record<StepRow['status'], number> = { pending: 0, running: 55, completed: 100, failed: 100, stopped: 55, skipped: 0 };
 
 function updateRow(element: HTMLElement, row: StepRow): void {
   element.dataset.status = row.status;
-  const [number, main, tool, bar, status] = element.children as unknown as HTMLElement[];
+  const [number, main, tool, bar, status, output, note] = element.children as unknown as HTMLElement[];
   number.textContent = String(row.step);
   main.children[0].textContent = row.title;
   main.children[1].textContent = row.detail;
@@ -100,4 +135,5 @@ function updateRow(element: HTMLElement, row: StepRow): void {
   bar.setAttribute('aria-valuenow', String(PERCENT[row.status]));
   (bar.firstElementChild as HTMLElement).style.width = `${PERCENT[row.status]}%`;
   status.textContent = STATUS_TEXT[row.status];
+  updateOutput(output, note, row);
 }

@@ -1,5 +1,6 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { AgentWorkflow } from './agent-workflow';
+import type { OutputCoalescing } from './output-coalescer';
 
 export interface AgentKitOptions {
   /**
@@ -29,6 +30,8 @@ export interface AgentKitOptions {
    * forget it after 3 missed heartbeats. Default 5000.
    */
   heartbeatIntervalMs?: number;
+  /** How `output()`/`stream()` gather deltas into events: window (default 40 ms) and bytes per event (default 16 KiB). */
+  output?: OutputCoalescing;
 }
 
 export const AGENT_KIT_OPTIONS = Symbol('AGENT_KIT_OPTIONS');

@@ -1,6 +1,7 @@
 import { AgentEventTypes, EXTENSION_COMMAND_PATTERN, isForwardableCommandName, jsonByteLength, type FinalStatus, type StartRequestCommand } from '@app/contracts';
 import { AgentEventSink } from './agent-event-sink';
 import type { AgentReporter, AgentRun, AgentWorkflow, RunCommandHandler } from './agent-workflow';
+import type { OutputCoalescing } from './output-coalescer';
 import { PendingQuestions } from './pending-questions';
 import { RunCancelledError, WorkerShutdownError } from './run-errors';
 import { RunReporter, type RunEventPort } from './run-reporter';
@@ -13,6 +14,8 @@ export interface AgentRunOptions {
   workflowName?: string;
   /** How long an aborted workflow may take to wind down before the kit ends the run without it. */
   abortGraceMs?: number;
+  /** How output deltas are gathered into events. */
+  output?: OutputCoalescing;
 }
 
 type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -58,7 +61,7 @@ export class AgentRunSession implements AgentRun, RunEventPort {
   agent(name: string): AgentReporter {
     let reporter = this.reporters.get(name);
     if (!reporter) {
-      reporter = new RunReporter(name, this);
+      reporter = new RunReporter(name, this, this.options.output);
       this.reporters.set(name, reporter);
     }
     return reporter;
@@ -109,9 +112,9 @@ export class AgentRunSession implements AgentRun, RunEventPort {
 
   // ---- RunEventPort: used by the reporters ----
 
-  publish(agent: string, type: string, data: Record<string, unknown>): Promise<void> {
+  publish(agent: string, type: string, data: Record<string, unknown>, idSuffix?: string): Promise<void> {
     if (this.closed || this.signal.aborted) return Promise.reject(this.signal.reason ?? new Error(`run ${this.requestId} has ended`));
-    return this.send(agent, type, data);
+    return this.send(agent, type, data, idSuffix);
   }
 
   ask(agent: string, prompt: string, options: string[] | undefined, timeoutMs: number): Promise<string> {
@@ -157,6 +160,7 @@ export class AgentRunSession implements AgentRun, RunEventPort {
   }
 
   private async end(settled: Settled | undefined): Promise<RunOutcome> {
+    await this.endOutputs();
     this.closed = true;
     this.commandHandlers.clear();
     this.questions.clear();
@@ -187,6 +191,15 @@ export class AgentRunSession implements AgentRun, RunEventPort {
     }
   }
 
+  /** Buffered output goes out before the request ends; after a cancel or shutdown it is dropped, unsent. */
+  private async endOutputs(): Promise<void> {
+    for (const reporter of this.reporters.values()) {
+      if (this.signal.aborted) reporter.discardOutputs();
+      // A failed publish is remembered by send() and ends the run interrupted; a failed flush adds nothing to it.
+      else await reporter.flushOutputs().catch(() => undefined);
+    }
+  }
+
   private finish(data: Record<string, unknown>): Promise<void> {
     return this.send(this.currentAgent(), AgentEventTypes.requestCompleted, data);
   }
@@ -195,16 +208,23 @@ export class AgentRunSession implements AgentRun, RunEventPort {
     return this.lastAgent ?? this.options.workflowName ?? 'workflow';
   }
 
-  /** Numbers the event now (call order) and sends it after the previous one: per-run order on the broker. */
-  private send(agent: string, type: string, data: Record<string, unknown>): Promise<void> {
+  /**
+   * Numbers the event now (call order) and sends it after the previous one: per-run order on the broker.
+   * With `idSuffix` the event's id is `<requestId>:<agent>:<idSuffix>` and takes no number.
+   */
+  private send(agent: string, type: string, data: Record<string, unknown>, idSuffix?: string): Promise<void> {
     if (this.publishError !== undefined) return Promise.reject(this.publishError);
     // An author's mistake, refused at the call: as a broker failure it would requeue the run forever.
     const problem = unpublishable(data);
     if (problem) return Promise.reject(new TypeError(`${type} data ${problem}`));
-    const n = (this.counters.get(agent) ?? 0) + 1;
-    this.counters.set(agent, n);
+    let id = idSuffix;
+    if (id === undefined) {
+      const n = (this.counters.get(agent) ?? 0) + 1;
+      this.counters.set(agent, n);
+      id = String(n);
+    }
     this.lastAgent = agent;
-    const event = { type, requestId: this.requestId, agent, eventId: `${this.requestId}:${agent}:${n}`, data };
+    const event = { type, requestId: this.requestId, agent, eventId: `${this.requestId}:${agent}:${id}`, data };
     const sent = this.sending.then(() => {
       // After one failed publish nothing more goes out: a later event must not overtake a lost one.
       if (this.publishError !== undefined) throw this.publishError;

@@ -67,7 +67,7 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly publisher: BrokerPublisher,
     @Optional() private readonly metrics?: WorkerMetrics,
   ) {
-    this.registry = new RunRegistry(sink, { abortGraceMs: options.abortGraceMs });
+    this.registry = new RunRegistry(sink, { abortGraceMs: options.abortGraceMs, output: options.output });
     this.claims = new RunClaims(() => amqp.managedConnection.connection);
   }
 

@@ -82,6 +82,11 @@ export interface ProgressOptions {
   type?: string;
 }
 
+export interface StreamOptions {
+  /** More data for the step's `running`, `completed` (and `failed`) progress reports (a title, the model's name). */
+  data?: Record<string, unknown>;
+}
+
 export interface AskOptions {
   options?: string[];
   /** Default 5 minutes: a run waiting forever would hold a worker slot forever. */
@@ -111,4 +116,21 @@ export interface AgentReporter {
    * signal's reason on cancel.
    */
   ask(prompt: string, options?: AskOptions): Promise<string>;
+  /**
+   * Appends `delta` to step `step`'s output (`<prefix>.step.output` events,
+   * docs/protocol.md §2). Deltas are gathered into one event per window (see
+   * `AgentKitOptions.output`); resolves once the delta is buffered, or, when
+   * the buffer is full, once the broker took it. Output goes out before any
+   * later report of this agent, and before the request ends.
+   */
+  output(step: number, delta: string): Promise<void>;
+  /**
+   * Streams `source` (an LLM client's token stream) as step `step`'s output:
+   * reports the step `running`, appends every piece, flushes, reports it
+   * `completed` and resolves with the whole text. A cancel stops it at once
+   * (the source is told to return); a source that throws reports the step
+   * `failed` and rethrows. The source is pulled no faster than the broker
+   * takes the output.
+   */
+  stream(step: number, source: AsyncIterable<string>, options?: StreamOptions): Promise<string>;
 }

@@ -1,5 +1,6 @@
 export { AgentWorkflow } from './agent-workflow';
-export type { AgentWorkflowOptions, AgentRun, AgentReporter, ProgressData, ProgressOptions, AskOptions, RunCommandHandler } from './agent-workflow';
+export type { AgentWorkflowOptions, AgentRun, AgentReporter, ProgressData, ProgressOptions, AskOptions, RunCommandHandler, StreamOptions } from './agent-workflow';
+export { OutputCoalescer, DEFAULT_OUTPUT_WINDOW_MS, DEFAULT_OUTPUT_MAX_BYTES_PER_EVENT, type OutputCoalescing } from './output-coalescer';
 export { QuestionTimeoutError, RunCancelledError, WorkerShutdownError } from './run-errors';
 export { sleep } from './sleep';
 export { AgentKitModule } from './agent-kit.module';

@@ -145,3 +145,36 @@ describe('RequestTracker: the client-side fold of one request', () => {
     expect(tracker.getSnapshot().refused).toBeUndefined();
   });
 });
+
+describe('RequestTracker: a streaming step (docs/protocol.md §1 output)', () => {
+  const deltas = ['Once ', 'upon ', 'a tïme ', '😀', ' the end'];
+  const log: RecordedMessage[] = [
+    { type: 'status', requestId: REQUEST_ID, seq: 1, ts: 't1', status: 'queued' },
+    ...deltas.map((delta, i) => ({ type: 'output' as const, requestId: REQUEST_ID, seq: i + 2, ts: 't', agent: 'writer', step: 1, delta })),
+  ];
+
+  it("state.steps[].output grows with each delta, and watch.on('output') hears each one once", () => {
+    const tracker = new RequestTracker(REQUEST_ID);
+    const heard: string[] = [];
+    tracker.on('output', (m) => heard.push(m.delta));
+    tracker.receiveState(stateAfter(log, 3));
+    expect(tracker.getSnapshot().steps[0]).toEqual({ agent: 'writer', step: 1, status: 'running', output: 'Once upon ' });
+    for (const e of log) tracker.receive(e);
+    expect(tracker.getSnapshot().steps[0].output).toBe(deltas.join(''));
+    expect(heard).toEqual(deltas.slice(2));
+  });
+
+  it('a rejoin whose state carries the missed deltas appends each once; a truncated step is not appended to', () => {
+    const tracker = new RequestTracker(REQUEST_ID);
+    tracker.receiveState(stateAfter(log, 2));
+    tracker.receiveState(stateAfter(log, 6, { events: log.slice(2, 6) }));
+    expect(tracker.getSnapshot().steps[0].output).toBe(deltas.join(''));
+
+    const truncated = new RequestTracker(REQUEST_ID);
+    const state = stateAfter(log, 2);
+    state.steps[0] = { ...state.steps[0], outputTruncated: true };
+    truncated.receiveState(state);
+    truncated.receive(log[2]);
+    expect(truncated.getSnapshot().steps[0]).toEqual({ agent: 'writer', step: 1, status: 'running', output: 'Once ', outputTruncated: true });
+  });
+});

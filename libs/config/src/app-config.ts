@@ -124,6 +124,13 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   RETENTION_BATCH_SIZE = 100;
 
+  /**
+   * Bytes of UTF-8 of each step's output kept in `state` (docs/protocol.md §1): past it the
+   * snapshot holds the text's first part and `outputTruncated`; the log keeps every delta.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64 * 1024 * 1024)
+  OUTPUT_MAX_BYTES = 1024 * 1024;
+
   /** How often each gateway reports its per-request socket counts (presence, the admin API's `watchers`). */
   @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
   PRESENCE_INTERVAL_MS = 2000;

@@ -1,6 +1,7 @@
 import { isObject, length, matches } from 'class-validator';
 import { AgentEventBody, AgentEventTypes } from './amqp';
 import { CommandError } from './error-codes';
+import { isWellFormedText, OUTPUT_DELTA_MAX_BYTES, utf8Length } from './output-text';
 import { FINAL_STATUSES, MAX_ID_CHARS, REQUEST_ID_PATTERN, STEP_STATUSES, type FinalStatus, type StepStatus } from './request-status';
 import type { EventDraft } from './server-messages';
 import { validateKnownFields } from './validation';
@@ -30,6 +31,17 @@ function oneOf<T extends string>(data: Record<string, unknown>, key: string, all
     throw new UnusableEventError(`data.${key} must be one of ${allowed.join(', ')}`);
   }
   return value as T;
+}
+
+/** `data.delta` of an output event: text UTF-8 can carry, within the per-delta limit. */
+function outputDelta(data: Record<string, unknown>): string {
+  const delta = data.delta;
+  if (typeof delta !== 'string') throw new UnusableEventError('data.delta must be a string');
+  // A lone surrogate would come out of UTF-8 as U+FFFD: the text shown would not be the text written.
+  if (!isWellFormedText(delta)) throw new UnusableEventError('data.delta must be well-formed Unicode (no lone surrogates)');
+  const bytes = utf8Length(delta);
+  if (bytes > OUTPUT_DELTA_MAX_BYTES) throw new UnusableEventError(`data.delta must be at most ${OUTPUT_DELTA_MAX_BYTES} bytes of UTF-8 (it has ${bytes})`);
+  return delta;
 }
 
 const NO_NUL = /^[^\u0000]*$/;
@@ -81,6 +93,11 @@ export function mapAgentEvent(raw: unknown, fallbackEventId: string): EventDraft
     const status = oneOf<StepStatus>(data, 'status', STEP_STATUSES);
     const step = optionalNumber(data, 'stepOrder') ?? optionalNumber(data, 'step');
     return { ...base, type: 'progress', agent, status, data, ...(step === undefined ? {} : { step }) };
+  }
+  if (type.endsWith(AgentEventTypes.outputSuffix)) {
+    const step = optionalNumber(data, 'stepOrder') ?? optionalNumber(data, 'step');
+    if (step === undefined) throw new UnusableEventError('data.stepOrder or data.step must be a number');
+    return { ...base, type: 'output', agent, step, delta: outputDelta(data) };
   }
   switch (type) {
     case AgentEventTypes.completed:

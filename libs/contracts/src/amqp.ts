@@ -93,6 +93,8 @@ export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
 /** Body types agents publish to `agent.events` (progress: any type ending in `.progress`). */
 export const AgentEventTypes = {
   progressSuffix: '.progress',
+  /** Output text (`data.delta`, `data.stepOrder` or `data.step`): any type ending in `.output`. */
+  outputSuffix: '.output',
   completed: 'agent.completed',
   question: 'agent.question',
   error: 'agent.error',

@@ -8,6 +8,7 @@ export * from './validation';
 export * from './agent-event-mapping';
 export * from './request-projection';
 export * from './request-snapshot';
+export * from './output-text';
 export * from './admin-api';
 export * from './admin-console';
 export * from './instance-gauges';

@@ -1,3 +1,4 @@
+import { prefixWithinBytes, utf8Length } from './output-text';
 import { isFinalStatus, type RequestStatus } from './request-status';
 import type { AgentSummary, RecordedMessage, RequestProjection, StepSummary } from './wire/server-messages';
 
@@ -54,16 +55,53 @@ function upsertAgent(p: RequestProjection, agent: string, status: 'running' | 'c
   }
 }
 
-function upsertStep(p: RequestProjection, agent: string, step: number, fields: Partial<StepSummary>): void {
+function upsertStep(p: RequestProjection, agent: string, step: number, fields: Partial<StepSummary>): StepSummary {
   const index = indexOf(p);
   const key = stepKey(agent, step);
   const existing = index.steps.get(key);
-  if (existing) Object.assign(existing, fields);
-  else {
-    const entry: StepSummary = { agent, step, status: 'running', ...fields };
-    p.steps.push(entry);
-    index.steps.set(key, entry);
-  }
+  if (existing) return Object.assign(existing, fields);
+  const entry: StepSummary = { agent, step, status: 'running', ...fields };
+  p.steps.push(entry);
+  index.steps.set(key, entry);
+  return entry;
+}
+
+/** What the fold keeps of a step's output. The server's limit is OUTPUT_MAX_BYTES; a client keeps all it is sent. */
+export interface FoldLimits {
+  outputMaxBytes: number;
+}
+const UNLIMITED: FoldLimits = { outputMaxBytes: Infinity };
+
+/**
+ * Bytes of UTF-8 each step's `output` holds, kept by the fold so that an
+ * appended delta costs its own length, never the length of the text before it.
+ */
+const outputBytes = new WeakMap<StepSummary, number>();
+
+export function outputBytesOf(step: StepSummary): number {
+  let bytes = outputBytes.get(step);
+  if (bytes === undefined) outputBytes.set(step, (bytes = utf8Length(step.output ?? '')));
+  return bytes;
+}
+
+/**
+ * For a store that keeps a step's text apart from its summary: the summary
+ * (whose `output` then holds only what is appended from here on) stands for
+ * a step that already holds `bytes` of output.
+ */
+export function assumeOutputBytes(step: StepSummary, bytes: number): void {
+  outputBytes.set(step, bytes);
+}
+
+/** Appends a delta within the limit: past it, the longest prefix of whole characters, then nothing more. */
+function appendOutput(step: StepSummary, delta: string, maxBytes: number): void {
+  if (step.outputTruncated) return;
+  const before = outputBytesOf(step);
+  const bytes = utf8Length(delta);
+  const kept = before + bytes <= maxBytes ? delta : prefixWithinBytes(delta, maxBytes - before);
+  step.output = (step.output ?? '') + kept;
+  outputBytes.set(step, before + (kept === delta ? bytes : utf8Length(kept)));
+  if (kept !== delta) step.outputTruncated = true;
 }
 
 function pick(data: Record<string, unknown>, keys: Array<'stepId' | 'tool' | 'result' | 'error'>): Partial<StepSummary> {
@@ -100,9 +138,19 @@ export function withPlannedTitles(steps: StepSummary[], agents: AgentSummary[]):
 
 /**
  * Folds one recorded event into the projection (mutating and returning it).
- * `state` is this fold over the log; the projection row caches it.
+ * `state` is this fold over the log; the projection rows cache it.
+ * Keeps every output delta: see `foldWithin` for the server's limit.
  */
 export function applyEvent(p: RequestProjection, event: RecordedMessage): RequestProjection {
+  return fold(p, event, UNLIMITED);
+}
+
+/** The fold with limits, as a reducer (`events.reduce(foldWithin(limits), p)`). */
+export function foldWithin(limits: FoldLimits): (p: RequestProjection, event: RecordedMessage) => RequestProjection {
+  return (p, event) => fold(p, event, limits);
+}
+
+function fold(p: RequestProjection, event: RecordedMessage, limits: FoldLimits): RequestProjection {
   switch (event.type) {
     case 'status':
       p.status = isFinalStatus(p.status) ? p.status : event.status;
@@ -114,6 +162,11 @@ export function applyEvent(p: RequestProjection, event: RecordedMessage): Reques
       if (event.step !== undefined) {
         upsertStep(p, event.agent, event.step, { status: event.status, ...pick(event.data, ['stepId', 'tool', 'result', 'error']), ...stepTitle(event.data) });
       }
+      break;
+    case 'output':
+      // A step first seen through its output is running; the output never changes a step's status.
+      p.status = advance(p.status, p.status === 'waiting' ? 'waiting' : 'running');
+      appendOutput(upsertStep(p, event.agent, event.step, {}), event.delta, limits.outputMaxBytes);
       break;
     case 'agent.completed':
       upsertAgent(p, event.agent, 'completed', event.data);

@@ -35,4 +35,4 @@ export const WORKFLOW_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const WORKFLOW_MESSAGE = 'workflow must match ^[a-z0-9][a-z0-9._-]{0,63}$';
 
 /** The types a recorded message can have (docs/protocol.md §1, server → client). */
-export const RECORDED_TYPE_NAMES = ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status'] as const;
+export const RECORDED_TYPE_NAMES = ['progress', 'agent.completed', 'question', 'error', 'request.completed', 'status', 'output'] as const;

@@ -16,6 +16,7 @@ export type {
   RecordedMessage,
   RecordedType,
   RequestCompletedMessage,
+  OutputMessage,
   RequestProjection,
   ServerToClientEvents,
   StatusMessage,
@@ -117,6 +118,17 @@ export class StatusFields implements wire.StatusFields {
   owner?: string;
 }
 
+export class OutputFields implements wire.OutputFields {
+  @ApiProperty(AGENT)
+  agent!: string;
+
+  @ApiProperty({ description: "the step's order (`data.stepOrder`, else `data.step`)" })
+  step!: number;
+
+  @ApiProperty({ description: "a piece of the step's output text; the output is the concatenation of the deltas in seq order" })
+  delta!: string;
+}
+
 /** Each recorded type's own fields, as classes: what OpenAPI composes the message schemas from. */
 export const RECORDED_FIELD_MODELS = {
   progress: ProgressFields,
@@ -125,6 +137,7 @@ export const RECORDED_FIELD_MODELS = {
   error: AgentErrorFields,
   'request.completed': RequestCompletedFields,
   status: StatusFields,
+  output: OutputFields,
 } as const;
 
 /** Every model a recorded-message schema refers to (for `@ApiExtraModels`). */
@@ -176,6 +189,14 @@ export class StepSummary implements wire.StepSummary {
 
   @ApiPropertyOptional({ description: 'any JSON value' })
   error?: unknown;
+
+  /** The step's output deltas so far, concatenated in seq order (at most OUTPUT_MAX_BYTES of UTF-8). */
+  @ApiPropertyOptional({ description: "the step's output deltas so far, concatenated in seq order (at most OUTPUT_MAX_BYTES of UTF-8)" })
+  output?: string;
+
+  /** The output passed the limit: `output` holds its longest prefix of whole characters within it. */
+  @ApiPropertyOptional({ enum: [true], description: '`output` passed OUTPUT_MAX_BYTES and holds its first part; the whole text is in the event log' })
+  outputTruncated?: true;
 }
 /** A question an agent waits on: the `question` message's fields. */
 export class PendingQuestion extends QuestionFields implements wire.PendingQuestion {}

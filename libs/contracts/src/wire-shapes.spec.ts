@@ -35,6 +35,7 @@ const sameShapes: Record<string, true> = {
   AgentErrorFields: true satisfies SameShape<dto.AgentErrorFields, wire.AgentErrorFields>,
   RequestCompletedFields: true satisfies SameShape<dto.RequestCompletedFields, wire.RequestCompletedFields>,
   StatusFields: true satisfies SameShape<dto.StatusFields, wire.StatusFields>,
+  OutputFields: true satisfies SameShape<dto.OutputFields, wire.OutputFields>,
   AgentSummary: true satisfies SameShape<dto.AgentSummary, wire.AgentSummary>,
   StepSummary: true satisfies SameShape<dto.StepSummary, wire.StepSummary>,
   PendingQuestion: true satisfies SameShape<dto.PendingQuestion, wire.PendingQuestion>,
@@ -42,7 +43,7 @@ const sameShapes: Record<string, true> = {
 };
 
 /** The contract files a browser bundle or the client package takes: `wire/` and the plain logic beside it. */
-const PLAIN_FILES = [...readdirSync(join(__dirname, 'wire')).map((f) => `wire/${f}`), 'request-status.ts', 'request-projection.ts', 'request-snapshot.ts'].filter(
+const PLAIN_FILES = [...readdirSync(join(__dirname, 'wire')).map((f) => `wire/${f}`), 'request-status.ts', 'request-projection.ts', 'request-snapshot.ts', 'output-text.ts'].filter(
   (f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'),
 );
 

@@ -12,4 +12,5 @@ export { InitialSchema1764200000000 } from './migrations/1764200000000-initial-s
 export { ProjectionRows1764300000000 } from './migrations/1764300000000-projection-rows';
 export { OperatorSurface1764400000000 } from './migrations/1764400000000-operator-surface';
 export { InstanceGauges1764700000000 } from './migrations/1764700000000-instance-gauges';
+export { StepOutput1765100000000 } from './migrations/1765100000000-step-output';
 export { migrateExtension } from './migrate-extension';

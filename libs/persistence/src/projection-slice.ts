@@ -1,6 +1,9 @@
 import {
-  applyEvent,
+  assumeOutputBytes,
+  foldWithin,
+  outputBytesOf,
   type AgentSummary,
+  type FoldLimits,
   type PendingQuestion,
   type RecordedMessage,
   type RequestProjection,
@@ -16,16 +19,30 @@ export interface StoredSummary<T> {
 export interface StoredQuestion extends StoredSummary<PendingQuestion> {
   pending: boolean;
 }
+/** A step's row: its summary never holds the output text, only how many bytes of it the chunks hold. */
+export interface StoredStep extends StoredSummary<StepSummary> {
+  outputBytes: number;
+}
+/** Output text a batch appends to one step: one chunk row, after the step's earlier ones. */
+export interface OutputChunk {
+  agent: string;
+  step: number;
+  /** The seq of the chunk's first delta: orders a step's chunks. */
+  seq: number;
+  text: string;
+}
 
 /** What a slice loads: the rows a batch touches, and the request's pending questions. */
 export interface SliceRows {
   agents: Array<StoredSummary<AgentSummary>>;
-  steps: Array<StoredSummary<StepSummary>>;
+  steps: StoredStep[];
   questions: StoredQuestion[];
 }
 
 /** What a slice writes back: every row it holds (all of them touched), and the request's own fields. */
 export interface SliceChanges extends SliceRows {
+  /** The output the batch appended, per step: never the text before it. */
+  outputs: OutputChunk[];
   status: RequestStatus;
   /** Undefined: unchanged. */
   result?: unknown;
@@ -46,8 +63,12 @@ export class ProjectionSlice {
   private readonly stepPositions = new Map<StepSummary, number>();
   /** By question id: where it sits (the seq of its latest ask) and its last summary. */
   private readonly questions = new Map<string, StoredSummary<PendingQuestion>>();
+  /** Steps this batch appended output to, with the seq of the first delta. */
+  private readonly outputFrom = new Map<StepSummary, number>();
+  private readonly fold: ReturnType<typeof foldWithin>;
 
-  constructor(status: RequestStatus, rows: SliceRows) {
+  constructor(status: RequestStatus, rows: SliceRows, limits: FoldLimits) {
+    this.fold = foldWithin(limits);
     const byPosition = <T extends { position: number }>(list: T[]) => [...list].sort((a, b) => a.position - b.position);
     const agents = byPosition(rows.agents);
     const steps = byPosition(rows.steps);
@@ -61,6 +82,8 @@ export class ProjectionSlice {
     };
     agents.forEach((a) => this.agentPositions.set(a.summary, a.position));
     steps.forEach((s) => this.stepPositions.set(s.summary, s.position));
+    // The summaries start without text: the fold appends only this batch's deltas, counting from the bytes held.
+    steps.forEach((s) => assumeOutputBytes(s.summary, s.outputBytes));
     questions.forEach((q) => this.questions.set(q.summary.questionId, { summary: q.summary, position: q.position }));
   }
 
@@ -68,10 +91,14 @@ export class ProjectionSlice {
     const p = this.projection;
     const agentsBefore = p.agents.length;
     const stepsBefore = p.steps.length;
-    applyEvent(p, message);
+    this.fold(p, message);
     // New entries take the seq that created them: reading rows by position gives the fold's order back.
     for (let i = agentsBefore; i < p.agents.length; i++) this.agentPositions.set(p.agents[i], message.seq);
     for (let i = stepsBefore; i < p.steps.length; i++) this.stepPositions.set(p.steps[i], message.seq);
+    if (message.type === 'output') {
+      const step = p.steps.find((s) => s.agent === message.agent && s.step === message.step)!;
+      if (!this.outputFrom.has(step)) this.outputFrom.set(step, message.seq);
+    }
     if (message.type === 'question') {
       const asked = p.pendingQuestions.find((q) => q.questionId === message.questionId);
       if (asked) this.questions.set(message.questionId, { summary: asked, position: message.seq });
@@ -84,7 +111,11 @@ export class ProjectionSlice {
     return {
       status: p.status,
       agents: p.agents.map((summary) => ({ summary, position: this.agentPositions.get(summary)! })),
-      steps: p.steps.map((summary) => ({ summary, position: this.stepPositions.get(summary)! })),
+      steps: p.steps.map((step) => {
+        const { output: _appended, ...summary } = step;
+        return { summary, position: this.stepPositions.get(step)!, outputBytes: outputBytesOf(step) };
+      }),
+      outputs: [...this.outputFrom].flatMap(([step, seq]) => (step.output ? [{ agent: step.agent, step: step.step, seq, text: step.output }] : [])),
       questions: [...this.questions.values()].map((q) => ({ ...q, pending: pending.has(q.summary.questionId) })),
       ...(p.result === undefined ? {} : { result: p.result }),
       ...(p.error === undefined ? {} : { error: p.error }),

@@ -14,6 +14,7 @@ const FIELD_ORDER: { [T in RecordedType]: ReadonlyArray<keyof RecordedFieldsByTy
   error: ['agent', 'message', 'step'],
   'request.completed': ['status', 'result', 'error'],
   status: ['status', 'reason', 'questionId', 'owner'],
+  output: ['agent', 'step', 'delta'],
 };
 
 const ENVELOPE_KEYS = new Set(['type', 'requestId', 'eventId', 'seq', 'ts']);

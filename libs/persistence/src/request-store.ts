@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AppConfig } from '@app/config';
 import {
+  DEFAULT_OUTPUT_MAX_BYTES,
   isFinalStatus,
   withPlannedTitles,
   type AgentSummary,
@@ -14,7 +16,7 @@ import {
 import { DataSource } from 'typeorm';
 import { PgSessions, type Statement, type Tx } from './pg-session';
 import { agentOf, messageOf, payloadOf, toRecordedMessage } from './recorded-message';
-import { ProjectionSlice, type SliceChanges, type SliceRows, type StoredQuestion, type StoredSummary } from './projection-slice';
+import { ProjectionSlice, type SliceChanges, type SliceRows, type StoredQuestion, type StoredStep, type StoredSummary } from './projection-slice';
 import { mergeBatchResults, type BatchResult, type NewRequest, type QuestionState, type RequestHeader, type RequestRecord, type StartResult, type TransitionResult } from './request-record';
 import { HEADER_COLUMNS, toHeader, type RequestRow } from './request-row';
 
@@ -30,6 +32,8 @@ interface StateRow extends RequestRow {
   agents: AgentSummary[];
   steps: StepSummary[];
   pending_questions: PendingQuestion[];
+  /** Each step's output chunks concatenated (UTF-8, base64), for steps that have output. */
+  outputs: Array<{ agent: string; step: number; text: string }>;
 }
 
 interface EventRow {
@@ -61,9 +65,15 @@ const pairKey = (requestId: string, eventId: string) => `${requestId}\u0000${eve
 @Injectable()
 export class RequestStore {
   private readonly sessions: PgSessions;
+  /** Bytes of each step's output kept for `state` (OUTPUT_MAX_BYTES). */
+  private readonly outputMaxBytes: number;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(AppConfig) config?: Pick<AppConfig, 'OUTPUT_MAX_BYTES'>,
+  ) {
     this.sessions = new PgSessions(dataSource);
+    this.outputMaxBytes = config?.OUTPUT_MAX_BYTES ?? DEFAULT_OUTPUT_MAX_BYTES;
   }
 
   /** Creates the request and records `firstEvent` (its `status: queued`) as seq 1; an existing id is returned untouched. */
@@ -205,7 +215,7 @@ export class RequestStore {
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
       agents: row.agents,
-      steps: withPlannedTitles(row.steps, row.agents),
+      steps: withOutputs(withPlannedTitles(row.steps, row.agents), row.outputs),
       pendingQuestions: row.pending_questions,
       ...(row.result === null ? {} : { result: JSON.parse(row.result) as unknown }),
       ...(row.error === null ? {} : { error: JSON.parse(row.error) as unknown }),
@@ -328,7 +338,7 @@ export class RequestStore {
       }
       const slice = sliceRows(row.request_id);
       if (row.kind === 'agent') slice.agents.push(row as unknown as StoredSummary<AgentSummary>);
-      else if (row.kind === 'step') slice.steps.push(row as unknown as StoredSummary<StepSummary>);
+      else if (row.kind === 'step') slice.steps.push({ summary: row.summary as StepSummary, position: row.position!, outputBytes: row.output_bytes ?? 0 });
       else {
         // A pending question the drafts also name comes twice.
         const key = pairKey(row.request_id, (row.summary as PendingQuestion).questionId);
@@ -337,7 +347,7 @@ export class RequestStore {
         slice.questions.push(row as unknown as StoredQuestion);
       }
     }
-    const slices = new Map(headers.map((r) => [r.requestId, new ProjectionSlice(r.status, sliceRows(r.requestId))]));
+    const slices = new Map(headers.map((r) => [r.requestId, new ProjectionSlice(r.status, sliceRows(r.requestId), { outputMaxBytes: this.outputMaxBytes })]));
     return { rows: headers, slices, earlier };
   }
 
@@ -418,6 +428,11 @@ function touchedKeys(drafts: EventDraft[]) {
       if (d.type === 'status' && d.questionId) questions.set(pairKey(d.requestId, d.questionId), [d.requestId, d.questionId]);
       continue;
     }
+    // Output touches its step only (the fold leaves agents alone): an agent row is not rewritten per delta.
+    if (d.type === 'output') {
+      steps.set(`${pairKey(d.requestId, d.agent)}\u0000${d.step}`, [d.requestId, d.agent, d.step]);
+      continue;
+    }
     agents.set(pairKey(d.requestId, d.agent), [d.requestId, d.agent]);
     if (d.type === 'question') questions.set(pairKey(d.requestId, d.questionId), [d.requestId, d.questionId]);
     if ((d.type === 'progress' || d.type === 'error') && d.step !== undefined) {
@@ -448,6 +463,7 @@ interface TouchedRow {
   payload: Record<string, unknown> | null;
   recorded_at: Date | null;
   event_id: string | null;
+  output_bytes: number | null;
 }
 
 /** The `state` snapshot of request $1: the row and its projection rows in fold order, one consistent read. */
@@ -457,38 +473,42 @@ const STATE_STATEMENT: Statement = {
               COALESCE((SELECT json_agg(a.summary ORDER BY a.position) FROM request_agents a WHERE a.request_id = r.id), '[]') AS agents,
               COALESCE((SELECT json_agg(s.summary ORDER BY s.position) FROM request_steps s WHERE s.request_id = r.id), '[]') AS steps,
               COALESCE((SELECT json_agg(q.summary ORDER BY q.position) FROM request_questions q
-                         WHERE q.request_id = r.id AND q.pending), '[]') AS pending_questions
+                         WHERE q.request_id = r.id AND q.pending), '[]') AS pending_questions,
+              COALESCE((SELECT json_agg(json_build_object('agent', o.agent, 'step', o.step, 'text', encode(o.text, 'base64')))
+                          FROM (SELECT agent, step, string_agg(chunk, ''::bytea ORDER BY seq) AS text
+                                  FROM request_step_output WHERE request_id = r.id GROUP BY agent, step) o), '[]') AS outputs
          FROM requests r WHERE r.id = $1`,
 };
 
 /** $1..$11 of readTouched: agent keys, step keys, question keys, the locked requests, recorded pairs, requests to read unlocked. */
 const READ_TOUCHED_STATEMENT: Statement = { name: 'agent-stream.read-touched', text: `
   SELECT 'agent' AS kind, k.request_id, x.position, NULL::boolean AS pending, x.summary,
-         NULL::int AS seq, NULL::text AS type, NULL::json AS payload, NULL::timestamptz AS recorded_at, NULL::text AS event_id
+         NULL::int AS seq, NULL::text AS type, NULL::json AS payload, NULL::timestamptz AS recorded_at, NULL::text AS event_id,
+         NULL::int AS output_bytes
     FROM unnest($1::text[], $2::text[]) AS k(request_id, agent)
    CROSS JOIN LATERAL (SELECT position, summary FROM request_agents x WHERE x.request_id = k.request_id AND x.agent = k.agent) AS x
   UNION ALL
-  SELECT 'step', k.request_id, x.position, NULL, x.summary, NULL, NULL, NULL, NULL, NULL
+  SELECT 'step', k.request_id, x.position, NULL, x.summary, NULL, NULL, NULL, NULL, NULL, x.output_bytes
     FROM unnest($3::text[], $4::text[], $5::float8[]) AS k(request_id, agent, step)
-   CROSS JOIN LATERAL (SELECT position, summary FROM request_steps x
+   CROSS JOIN LATERAL (SELECT position, summary, output_bytes FROM request_steps x
                         WHERE x.request_id = k.request_id AND x.agent = k.agent AND x.step = k.step) AS x
   UNION ALL
-  SELECT 'question', k.request_id, x.position, x.pending, x.summary, NULL, NULL, NULL, NULL, NULL
+  SELECT 'question', k.request_id, x.position, x.pending, x.summary, NULL, NULL, NULL, NULL, NULL, NULL
     FROM unnest($6::text[], $7::text[]) AS k(request_id, question_id)
    CROSS JOIN LATERAL (SELECT position, pending, summary FROM request_questions x
                         WHERE x.request_id = k.request_id AND x.question_id = k.question_id) AS x
   UNION ALL
-  SELECT 'question', q.request_id, q.position, q.pending, q.summary, NULL, NULL, NULL, NULL, NULL
+  SELECT 'question', q.request_id, q.position, q.pending, q.summary, NULL, NULL, NULL, NULL, NULL, NULL
     FROM request_questions q WHERE q.request_id = ANY($8::text[]) AND q.pending
   UNION ALL
-  SELECT 'recorded', e.request_id, NULL, NULL, NULL, e.seq, e.type, e.payload, e.recorded_at, e.event_id
+  SELECT 'recorded', e.request_id, NULL, NULL, NULL, e.seq, e.type, e.payload, e.recorded_at, e.event_id, NULL
     FROM unnest($9::text[], $10::text[]) AS d(request_id, event_id)
    CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS}, event_id FROM request_events x
                         WHERE x.request_id = d.request_id AND x.event_id = d.event_id LIMIT 1) AS e
   UNION ALL
   SELECT 'request', r.id, NULL, NULL,
          json_build_object('id', r.id, 'owner', r.owner, 'status', r.status, 'last_seq', r.last_seq, 'created_at', r.created_at, 'updated_at', r.updated_at),
-         NULL, NULL, NULL, NULL, NULL
+         NULL, NULL, NULL, NULL, NULL, NULL
     FROM requests r WHERE r.id = ANY($11::text[])` };
 
 /** request_events columns of a batch, for one unnest INSERT. */
@@ -514,10 +534,11 @@ class EventColumns {
   }
 }
 
-/** $8..$27 of WRITE_STATEMENT: the slices' rows and the requests' new headers, with the last_seq each was read at. */
+/** $8..$33 of WRITE_STATEMENT: the slices' rows and the requests' new headers, with the last_seq each was read at; the output chunks. */
 function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, ProjectionSlice>, read: Map<string, RequestHeader>): unknown[] {
   const a = { r: [] as string[], agent: [] as string[], pos: [] as number[], doc: [] as string[] };
-  const s = { r: [] as string[], agent: [] as string[], step: [] as number[], pos: [] as number[], doc: [] as string[] };
+  const s = { r: [] as string[], agent: [] as string[], step: [] as number[], pos: [] as number[], doc: [] as string[], bytes: [] as number[] };
+  const o = { r: [] as string[], seq: [] as number[], agent: [] as string[], step: [] as number[], chunk: [] as Buffer[] };
   const q = { r: [] as string[], id: [] as string[], pos: [] as number[], pending: [] as boolean[], doc: [] as string[] };
   const r = { id: [] as string[], lastSeq: [] as number[], status: [] as string[], result: [] as Array<string | null>, error: [] as Array<string | null>, readSeq: [] as number[] };
   for (const [requestId, header] of after) {
@@ -525,8 +546,12 @@ function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, Proj
     for (const { summary, position } of changes.agents) {
       a.r.push(requestId), a.agent.push(summary.agent), a.pos.push(position), a.doc.push(JSON.stringify(summary));
     }
-    for (const { summary, position } of changes.steps) {
+    for (const { summary, position, outputBytes } of changes.steps) {
       s.r.push(requestId), s.agent.push(summary.agent), s.step.push(summary.step), s.pos.push(position), s.doc.push(JSON.stringify(summary));
+      s.bytes.push(outputBytes);
+    }
+    for (const { agent, step, seq, text } of changes.outputs) {
+      o.r.push(requestId), o.seq.push(seq), o.agent.push(agent), o.step.push(step), o.chunk.push(Buffer.from(text, 'utf8'));
     }
     for (const { summary, position, pending } of changes.questions) {
       q.r.push(requestId), q.id.push(summary.questionId), q.pos.push(position), q.pending.push(pending), q.doc.push(JSON.stringify(summary));
@@ -538,7 +563,10 @@ function sliceParams(after: Map<string, RequestHeader>, slices: Map<string, Proj
     r.result.push('result' in changes ? JSON.stringify(changes.result) : null);
     r.error.push('error' in changes ? JSON.stringify(changes.error) : null);
   }
-  return [a.r, a.agent, a.pos, a.doc, s.r, s.agent, s.step, s.pos, s.doc, q.r, q.id, q.pos, q.pending, q.doc, r.id, r.lastSeq, r.status, r.result, r.error, r.readSeq];
+  return [
+    ...[a.r, a.agent, a.pos, a.doc, s.r, s.agent, s.step, s.pos, s.doc, q.r, q.id, q.pos, q.pending, q.doc, r.id, r.lastSeq, r.status, r.result, r.error, r.readSeq],
+    ...[s.bytes, o.r, o.seq, o.agent, o.step, o.chunk],
+  ];
 }
 
 /**
@@ -559,10 +587,13 @@ const WRITE_STATEMENT: Statement = { name: 'agent-stream.write-batch', text: `
       FROM unnest($8::text[], $9::text[], $10::int[], $11::text[]) AS u(request_id, agent, position, summary)
         ON CONFLICT (request_id, agent) DO UPDATE SET summary = EXCLUDED.summary
   ), steps AS (
-    INSERT INTO request_steps (request_id, agent, step, position, summary)
-    SELECT u.request_id, u.agent, u.step, u.position, u.summary::json
-      FROM unnest($12::text[], $13::text[], $14::float8[], $15::int[], $16::text[]) AS u(request_id, agent, step, position, summary)
-        ON CONFLICT (request_id, agent, step) DO UPDATE SET summary = EXCLUDED.summary
+    INSERT INTO request_steps (request_id, agent, step, position, summary, output_bytes)
+    SELECT u.request_id, u.agent, u.step, u.position, u.summary::json, u.output_bytes
+      FROM unnest($12::text[], $13::text[], $14::float8[], $15::int[], $16::text[], $28::int[]) AS u(request_id, agent, step, position, summary, output_bytes)
+        ON CONFLICT (request_id, agent, step) DO UPDATE SET summary = EXCLUDED.summary, output_bytes = EXCLUDED.output_bytes
+  ), outputs AS (
+    INSERT INTO request_step_output (request_id, seq, agent, step, chunk)
+    SELECT * FROM unnest($29::text[], $30::int[], $31::text[], $32::float8[], $33::bytea[])
   ), questions AS (
     INSERT INTO request_questions (request_id, question_id, position, pending, summary)
     SELECT u.request_id, u.question_id, u.position, u.pending, u.summary::json
@@ -581,6 +612,18 @@ const WRITE_STATEMENT: Statement = { name: 'agent-stream.write-batch', text: `
   SELECT CASE WHEN count(*) = cardinality($22::text[]) THEN 0
               ELSE (count(*) || ' of ' || cardinality($22::text[]) || ' requests moved on since they were read')::int END AS written
     FROM updated` };
+
+/** The snapshot's steps, each with its output (chunks concatenated) before its `outputTruncated`. */
+function withOutputs(steps: StepSummary[], outputs: StateRow['outputs']): StepSummary[] {
+  if (outputs.length === 0) return steps;
+  const textOf = new Map(outputs.map((o) => [`${o.agent}\u0000${o.step}`, Buffer.from(o.text, 'base64').toString('utf8')]));
+  return steps.map((step) => {
+    const output = textOf.get(`${step.agent}\u0000${step.step}`);
+    if (output === undefined) return step;
+    const { outputTruncated, ...summary } = step;
+    return { ...summary, output, ...(outputTruncated ? { outputTruncated } : {}) };
+  });
+}
 
 function assertFor(requestId: string, drafts: EventDraft[]): void {
   const stray = drafts.find((d) => d.requestId !== requestId);

@@ -1,7 +1,7 @@
 import { CommandError, DEMO_DEFAULTS, DemoOptions, validatePayload } from '@app/contracts';
 
 /** `context.demo` with the defaults filled in. */
-export type DemoKnobs = { [K in keyof typeof DEMO_DEFAULTS]: number } & Pick<DemoOptions, 'failAtStep' | 'askAtStep'>;
+export type DemoKnobs = { [K in keyof typeof DEMO_DEFAULTS]: number } & Pick<DemoOptions, 'failAtStep' | 'askAtStep' | 'streamAtStep'>;
 
 export interface PlanStep {
   stepOrder: number;
@@ -50,6 +50,26 @@ export function makePlan(userQuery: string, steps: number): PlanStep[] {
 export function simulateTool(step: PlanStep, answer?: string): Record<string, unknown> {
   const output = `${step.tool} finished "${step.title}"${answer === undefined ? '' : ` (as asked: ${answer})`}`;
   return { output };
+}
+
+const WORDS = [
+  'the', 'agent', 'reads', 'sources', 'and', 'writes', 'a', 'summary', 'of', 'its', 'findings,', 'with', 'figures', 'from',
+  'café', 'naïve', 'résumé', 'données', 'über', '— 😀', 'analysis', 'shows', 'that', 'most', 'routes', 'are', 'open.', 'then',
+];
+
+/**
+ * The text a streaming demo step "writes": `count` tokens (words with a
+ * space, a line break every 12), deterministic so a re-run writes the same,
+ * with accents and an emoji so that every client's UTF-8 handling is tested.
+ */
+export function demoTokens(step: PlanStep, count: number): string[] {
+  let seed = step.stepOrder;
+  return Array.from({ length: count }, (_, i) => {
+    // A small linear congruential generator: varied words, the same ones on every run.
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    const word = WORDS[(seed >>> 16) % WORDS.length];
+    return i === 0 ? `Step ${step.stepOrder}: ${word}` : (i % 12 === 0 ? '\n' : ' ') + word;
+  });
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

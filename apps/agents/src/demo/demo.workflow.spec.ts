@@ -1,4 +1,5 @@
 import { AgentRunSession, RecordingEventSink, sleep } from '@app/agent-kit';
+import { demoTokens, makePlan } from './demo-plan';
 import { DemoWorkflow } from './demo.workflow';
 
 function runDemo(demo: unknown) {
@@ -31,6 +32,24 @@ describe('DemoWorkflow', () => {
       { stepOrder: 2, stepId: 'step-2', title: 'Read the most relevant sources', tool: 'docs.read' },
     ]);
     expect(sink.events[3].data).toEqual({ stepOrder: 1, stepId: 'step-1', tool: 'web.search', title: 'Search the web for "compare prices"', status: 'running' });
+  });
+
+  it('streamAtStep: that step streams streamTokens tokens as output at about tokensPerSecond, between running and completed', async () => {
+    const started = Date.now();
+    const { sink, done } = runDemo({ steps: 2, stepDelayMs: 0, streamAtStep: 2, streamTokens: 30, tokensPerSecond: 300 });
+    expect(await done).toBe('completed');
+    const took = Date.now() - started;
+    const outputs = sink.events.filter((e) => e.type === 'executor.step.output');
+    const text = outputs.map((e) => e.data.delta).join('');
+    expect(text).toBe(demoTokens(makePlan('compare prices', 2)[1], 30).join(''));
+    expect(text.startsWith('Step 2: ')).toBe(true);
+    expect(outputs.every((e) => e.data.stepOrder === 2)).toBe(true);
+    expect(outputs.length).toBeLessThan(30); // coalesced
+    expect(took).toBeGreaterThanOrEqual(90); // 30 tokens at 300/s: paced, not all at once
+    const streamed = trace(sink).filter((t) => t.includes(' 2 ') || t.endsWith(' 2'));
+    expect(streamed[0]).toBe('executor.step.progress 2 running');
+    expect(streamed.at(-1)).toBe('executor.step.progress 2 completed');
+    expect(sink.events.find((e) => e.type === 'executor.step.progress' && e.data.status === 'completed' && e.data.stepOrder === 2)!.data).toMatchObject({ stepId: 'step-2' });
   });
 
   it('failAtStep: the step fails, then agent.error, then request.completed failed', async () => {

@@ -1,5 +1,5 @@
 import { AgentWorkflow, QuestionTimeoutError, sleep, type AgentReporter, type AgentRun } from '@app/agent-kit';
-import { makePlan, readDemoKnobs, simulateTool, type DemoKnobs, type PlanStep } from './demo-plan';
+import { demoTokens, makePlan, readDemoKnobs, simulateTool, type DemoKnobs, type PlanStep } from './demo-plan';
 
 /**
  * The demo of docs/protocol.md §4: thought-agent plans, executor-agent runs the
@@ -57,6 +57,11 @@ export class DemoWorkflow implements AgentWorkflow {
       }
       await executor.progress({ ...about, status: 'running', answer });
     }
+    if (step.stepOrder === knobs.streamAtStep) {
+      // stream() reports the step running (again) and completed around the text.
+      const text = await executor.stream(step.stepOrder, paced(demoTokens(step, knobs.streamTokens), knobs.tokensPerSecond, run.signal), { data: about });
+      return { ...about, result: { characters: Array.from(text).length } };
+    }
     await sleep(knobs.stepDelayMs, run.signal);
     if (step.stepOrder === knobs.failAtStep) {
       const message = `step ${step.stepOrder} failed: ${step.tool} returned an error (failAtStep)`;
@@ -71,5 +76,14 @@ export class DemoWorkflow implements AgentWorkflow {
   private async failStep(executor: AgentReporter, about: { stepOrder: number }, message: string): Promise<void> {
     await executor.progress({ ...about, status: 'failed', error: message });
     await executor.error(message, about.stepOrder);
+  }
+}
+
+/** The tokens at `perSecond`, as an LLM client's stream yields them; paced by the clock, so slow pulls do not drift. */
+async function* paced(tokens: string[], perSecond: number, signal: AbortSignal): AsyncGenerator<string> {
+  const start = Date.now();
+  for (let i = 0; i < tokens.length; i++) {
+    await sleep(Math.max(0, start + (i * 1000) / perSecond - Date.now()), signal);
+    yield tokens[i];
   }
 }

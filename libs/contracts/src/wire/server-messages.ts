@@ -51,6 +51,14 @@ export interface StatusFields {
   owner?: string;
 }
 
+export interface OutputFields {
+  agent: string;
+  /** The step's order (`data.stepOrder`, else `data.step`). */
+  step: number;
+  /** A piece of the step's output text: the output is the concatenation of the deltas in seq order. */
+  delta: string;
+}
+
 /** Fields of each recorded message type, besides `type`, `requestId`, `seq`, `ts`. */
 export interface RecordedFieldsByType {
   progress: ProgressFields;
@@ -59,6 +67,7 @@ export interface RecordedFieldsByType {
   error: AgentErrorFields;
   'request.completed': RequestCompletedFields;
   status: StatusFields;
+  output: OutputFields;
 }
 export type RecordedType = keyof RecordedFieldsByType;
 export const RECORDED_TYPES: readonly RecordedType[] = RECORDED_TYPE_NAMES;
@@ -88,6 +97,7 @@ export type ProgressMessage = Extract<RecordedMessage, { type: 'progress' }>;
 export type QuestionMessage = Extract<RecordedMessage, { type: 'question' }>;
 export type RequestCompletedMessage = Extract<RecordedMessage, { type: 'request.completed' }>;
 export type StatusMessage = Extract<RecordedMessage, { type: 'status' }>;
+export type OutputMessage = Extract<RecordedMessage, { type: 'output' }>;
 
 export interface AgentSummary {
   agent: string;
@@ -108,6 +118,10 @@ export interface StepSummary {
   result?: unknown;
   /** Any JSON value. */
   error?: unknown;
+  /** The step's output deltas so far, concatenated in seq order (at most OUTPUT_MAX_BYTES of UTF-8). */
+  output?: string;
+  /** The output passed the limit: `output` holds its longest prefix of whole characters within it. */
+  outputTruncated?: true;
 }
 /** A question an agent waits on: the `question` message's fields. */
 export type PendingQuestion = QuestionFields;
@@ -163,5 +177,6 @@ export interface ServerToClientEvents {
   error: (message: Extract<RecordedMessage, { type: 'error' }> | WatchRefusedMessage) => void;
   'request.completed': (message: RequestCompletedMessage) => void;
   status: (message: StatusMessage) => void;
+  output: (message: OutputMessage) => void;
   state: (message: StateMessage) => void;
 }
