@@ -41,7 +41,7 @@ describe('docs/protocol.md matches the code', () => {
   it('§3 lists every admin API route, as `METHOD /path`', () => {
     const routes = [AdminController, AdminClusterController, AdminDeadLettersController].flatMap((controller) => {
       const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
-      const methods = Object.getOwnPropertyNames(controller.prototype).filter((name) => name !== 'constructor').map((name) => controller.prototype[name] as object);
+      const methods = Object.getOwnPropertyNames(controller.prototype).filter((name) => name !== 'constructor').map((name) => (controller.prototype as unknown as Record<string, object>)[name]);
       return methods
         .filter((handler) => Reflect.hasMetadata(PATH_METADATA, handler))
         .map((handler) => `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]} /${[base, Reflect.getMetadata(PATH_METADATA, handler) as string].filter((p) => p !== '/').join('/')}`);
