@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
-import { AGENT_WORKER_MISSED_HEARTBEATS, Exchanges, type AgentWorkerHeartbeat, type AgentWorkerState, type AgentWorkerWorkflow } from '@app/contracts';
+import { AGENT_WORKER_INTERVAL_MAX_MS, AGENT_WORKER_INTERVAL_MIN_MS, AGENT_WORKER_MISSED_HEARTBEATS, Exchanges, type AgentWorkerHeartbeat, type AgentWorkerState, type AgentWorkerWorkflow } from '@app/contracts';
 import type { BrokerPublisher } from '@app/messaging';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
@@ -30,7 +30,12 @@ export class WorkerHeartbeat {
     private readonly publisher: BrokerPublisher,
     private readonly source: HeartbeatSource,
     private readonly intervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS,
-  ) {}
+  ) {
+    // Gateways would refuse every heartbeat of a worker outside these bounds: stop at start-up instead.
+    if (!Number.isInteger(intervalMs) || intervalMs < AGENT_WORKER_INTERVAL_MIN_MS || intervalMs > AGENT_WORKER_INTERVAL_MAX_MS) {
+      throw new Error(`AgentKitModule option heartbeatIntervalMs must be an integer from ${AGENT_WORKER_INTERVAL_MIN_MS} to ${AGENT_WORKER_INTERVAL_MAX_MS} (ms), got ${intervalMs}`);
+    }
+  }
 
   /** The first heartbeat at once, then one per interval. */
   start(): Promise<void> {

@@ -186,6 +186,9 @@ export type AgentWorkerState = (typeof AGENT_WORKER_STATES)[number];
 export const AGENT_WORKER_MISSED_HEARTBEATS = 3;
 /** A worker may serve at most this many workflows in one heartbeat (a bound for the gateway, not a product limit in practice). */
 export const AGENT_WORKER_MAX_WORKFLOWS = 200;
+/** Bounds of a heartbeat's `intervalMs`. */
+export const AGENT_WORKER_INTERVAL_MIN_MS = 100;
+export const AGENT_WORKER_INTERVAL_MAX_MS = 3_600_000;
 
 /**
  * What an agent worker publishes to `agent-stream.agent-workers` every
@@ -218,6 +221,6 @@ export class AgentWorkerHeartbeat {
   startedAt!: string;
 
   /** Until the next heartbeat (ms). */
-  @IsInt() @Min(100) @Max(3_600_000)
+  @IsInt() @Min(AGENT_WORKER_INTERVAL_MIN_MS) @Max(AGENT_WORKER_INTERVAL_MAX_MS)
   intervalMs!: number;
 }
