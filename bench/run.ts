@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Queues } from '@app/contracts';
+import { ingestShardQueue } from '@app/messaging';
 import { signToken } from '@app/auth';
 import { wallNow, benchScript, stopAllChildren } from './common';
 import {
@@ -11,6 +12,7 @@ import {
   parseOptions,
   QUICK,
   renderTable,
+  runCluster,
   Sandbox,
   SCENARIOS,
   ServerUnderTest,
@@ -42,7 +44,8 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'agent-stream-bench-'));
   const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', join(workDir, 'profiles')] : [];
   if (options.profile) mkdirSync(join(workDir, 'profiles'));
-  console.log(`bench ${options.quick ? '--quick' : '(full)'}: scenarios ${scenarios.map((s) => s.key).join(',')}, ${params.reps} repetition(s)`);
+  const what = options.gateways > 1 ? `cluster of ${options.gateways} gateways, ${options.shards} shards` : `scenarios ${scenarios.map((s) => s.key).join(',')}, ${params.reps} repetition(s)`;
+  console.log(`bench ${options.quick ? '--quick' : '(full)'}: ${what}`);
   console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
   console.log(`database '${sandbox.database}', two vhosts (removed at the end); server output and profiles in ${workDir}`);
 
@@ -50,33 +53,45 @@ async function main(): Promise<void> {
   const secret = randomBytes(24).toString('hex');
   const relayAmqp = sandbox.vhost('relay');
   const productAmqp = sandbox.vhost('product');
-  const servers = {
-    relay: new ServerUnderTest(
-      { kind: 'relay', script: benchScript('raw-relay.js'), env: { AMQP_URL: relayAmqp }, readyPath: '/ready', ingestQueue: 'bench.raw-relay', amqpUrl: relayAmqp },
-      workDir,
-      nodeArgs,
-    ),
-    product: new ServerUnderTest(
+  const relay = new ServerUnderTest(
+    { kind: 'relay', script: benchScript('raw-relay.js'), env: { AMQP_URL: relayAmqp }, readyPath: '/ready', ingestQueues: ['bench.raw-relay'], amqpUrl: relayAmqp },
+    workDir,
+    nodeArgs,
+  );
+  /** A product gateway on `amqpUrl` with `shards` ingest shards (all gateways of one vhost share them). */
+  const gateway = (name: string, amqpUrl: string, shards: number) =>
+    new ServerUnderTest(
       {
         kind: 'product',
+        name,
         script: join(__dirname, '..', 'apps', 'gateway', 'src', 'main.js'),
         env: {
-          AMQP_URL: productAmqp,
+          AMQP_URL: amqpUrl,
           DATABASE_URL: sandbox.databaseUrl,
           LOG_LEVEL: 'warn',
           JWT_SECRET: secret,
           // All bench sockets are one user's; (d) alone holds 10,000 (docs/protocol.md §5 caps sockets per user, default 100).
           MAX_CONNECTIONS_PER_USER: '20000',
+          INGEST_SHARDS: String(shards),
         },
         readyPath: '/health/ready',
-        ingestQueue: Queues.ingest,
-        amqpUrl: productAmqp,
+        ingestQueues: [Queues.ingest, ...(shards > 1 ? Array.from({ length: shards }, (_, i) => ingestShardQueue(i, shards)) : [])],
+        amqpUrl,
         token: signToken(secret, { sub: 'bench-user' }, 6 * 3600),
       },
       workDir,
       nodeArgs,
-    ),
-  };
+    );
+  if (options.gateways > 1) {
+    const gateways = (label: string, count: number, shards: number) => {
+      const amqpUrl = sandbox.vhost(label);
+      return Array.from({ length: count }, (_, i) => gateway(`${label}-gateway-${i + 1}`, amqpUrl, shards));
+    };
+    console.log(`\n${await runCluster({ relay, gateways }, params, options)}`);
+    console.log(`\nthe box is shared: figures are noisy (see BENCHMARKS.md)`);
+    return;
+  }
+  const servers = { relay, product: gateway('product', productAmqp, options.shards) };
   await Promise.all([servers.relay.start(), servers.product.start()]);
 
   const records: RunRecord[] = [];

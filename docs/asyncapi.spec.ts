@@ -263,7 +263,7 @@ describe('docs/asyncapi.yaml documents every message of libs/contracts', () => {
   });
 
   it('the fan-out and the dead-letter queue with its reason header, and every exchange and queue name', () => {
-    expect(spec.doc.channels.recorded.address).toBe(Exchanges.recorded);
+    expect(spec.doc.channels.recorded.address).toBe(Exchanges.recordedByBucket);
     expect(spec.doc.channels.deadLetters.address).toBe(Queues.dead);
     expect(schema('DeadLetterHeaders').required).toContain(DEAD_LETTER_REASON_HEADER);
     for (const name of [...Object.values(Exchanges), ...Object.values(Queues)]) expect(spec.text).toContain(name);

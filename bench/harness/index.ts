@@ -4,3 +4,4 @@ export { renderTable, type RunRecord } from './report';
 export { Sandbox } from './sandbox';
 export { FULL, QUICK, SCENARIOS, type Measurement, type Params, type Scenario } from './scenarios';
 export { ServerUnderTest } from './servers';
+export { runCluster, type ClusterSetup } from './cluster';

@@ -83,6 +83,20 @@ export function requestIds(count: number, label: string): string[] {
   return Array.from({ length: count }, (_, i) => `${tag}-${i}`);
 }
 
+/** The processes of a gateway cluster as one server: CPU and RSS summed. */
+class ServerGroup implements MeteredServer {
+  constructor(private readonly servers: ServerUnderTest[]) {}
+
+  cpuMeter(): { percent(): number } {
+    const meters = this.servers.map((s) => s.cpuMeter());
+    return { percent: () => meters.reduce((sum, m) => sum + m.percent(), 0) };
+  }
+
+  rssBytes(): number {
+    return this.servers.reduce((sum, s) => sum + s.rssBytes(), 0);
+  }
+}
+
 /** Ids and per-request event counts of one run. */
 interface RunPlan {
   ids: string[];
@@ -106,20 +120,27 @@ class LoadProcesses {
 }
 
 /**
- * One measured run against one server: watchers connected (requests
- * created first for the product), then the publishers pace the plan, the
- * watchers check every delivery and stop when all arrived or `graceMs`
- * after the last publish; server CPU and RSS are read from /proc meanwhile.
+ * One measured run against one server, or a cluster of gateways on one
+ * vhost: watchers connected (requests created first for the product), then
+ * the publishers pace the plan, the watchers check every delivery and stop
+ * when all arrived or `graceMs` after the last publish; server CPU and RSS
+ * are read from /proc meanwhile (summed over a cluster's processes). In a
+ * cluster each gateway gets an even slice of the requests, created and
+ * watched through it: its own watchers, as behind a load balancer.
  */
-export async function runLoad(server: ServerUnderTest, spec: LoadSpec): Promise<LoadResult> {
-  const target = server.endpoint();
+export async function runLoad(servers: ServerUnderTest | ServerUnderTest[], spec: LoadSpec): Promise<LoadResult> {
+  const group = Array.isArray(servers) ? servers : [servers];
+  const server = group.length === 1 ? group[0] : new ServerGroup(group);
+  const target = group[0].endpoint();
   const ids = requestIds(spec.requests, 'load');
   const eventsPerRequest = Math.max(1, Math.round((spec.rate * WARMUP_S) / spec.requests)) + spec.eventsPerRequest;
   const plan: RunPlan = { ids, eventsPerRequest, warmupEvents: eventsPerRequest - spec.eventsPerRequest };
   const processes = new LoadProcesses();
   try {
     const prober = spec.probe && target.kind === 'product' ? await startProber(processes, target, spec.probe, spec.steps) : undefined;
-    const watchers = splitEvenly(ids, spec.watcherProcesses).map((part, i) => {
+    // One server: `watcherProcesses` processes; a cluster: one per gateway, watching through it.
+    const slices = group.length === 1 ? splitEvenly(ids, spec.watcherProcesses).map((part) => ({ part, target })) : splitEvenly(ids, group.length).map((part, i) => ({ part, target: group[i].endpoint() }));
+    const watchers = slices.map(({ part, target }, i) => {
       const watcher = processes.add<Watchers>(new LoadProcess(`watchers#${i + 1}`, 'load/watchers.js'));
       const watch = { target, requestIds: part, watchersPerRequest: spec.watchersPerRequest, eventsPerRequest, warmupEvents: plan.warmupEvents };
       watcher.send({ kind: 'plan', plan: { ...watch, createRequests: target.kind === 'product', earlyLate: spec.earlyLate ?? false } });
@@ -153,8 +174,14 @@ async function startProber(processes: LoadProcesses, target: TargetEndpoint, pro
 }
 
 /** Everyone goes; after the warm-up second the meters start; ends when the watchers are done. */
+/** What a measured window reads of the server (or of a cluster's processes together). */
+interface MeteredServer {
+  cpuMeter(): { percent(): number };
+  rssBytes(): number;
+}
+
 async function measureWindow(
-  server: ServerUnderTest,
+  server: MeteredServer,
   spec: LoadSpec,
   plan: RunPlan,
   load: { watchers: Watchers[]; publishers: Publisher[]; prober?: Prober },

@@ -10,13 +10,15 @@ export type ServerKind = TargetEndpoint['kind'];
 
 export interface ServerSpec {
   kind: ServerKind;
+  /** For its log file and messages when several of one kind run (a gateway cluster); default: the kind. */
+  name?: string;
   /** Compiled entry point, run with `node`. */
   script: string;
   env: Record<string, string>;
   /** Answers 200 once the server takes events and connections. */
   readyPath: string;
-  /** Where its events wait on the broker: purged between runs. */
-  ingestQueue: string;
+  /** Where its events wait on the broker (every ingest shard): purged between runs. */
+  ingestQueues: string[];
   amqpUrl: string;
   token?: string;
 }
@@ -48,13 +50,17 @@ export class ServerUnderTest {
     return this.spec.kind;
   }
 
+  get name(): string {
+    return this.spec.name ?? this.spec.kind;
+  }
+
   get pid(): number {
-    if (!this.child?.pid) throw new Error(`${this.kind} is not running`);
+    if (!this.child?.pid) throw new Error(`${this.name} is not running`);
     return this.child.pid;
   }
 
   get logFile(): string {
-    return join(this.workDir, `${this.kind}.log`);
+    return join(this.workDir, `${this.name}.log`);
   }
 
   endpoint(): TargetEndpoint {
@@ -75,15 +81,15 @@ export class ServerUnderTest {
     const child = spawnServer(this.spec.script, { ...this.spec.env, PORT: String(this.port), NODE_ENV: 'production' }, this.logFile, this.nodeArgs);
     this.child = child;
     child.once('exit', (code, signal) => {
-      if (this.child === child) console.error(`${this.kind} exited (${signal ?? code}); its output: ${this.logFile}`);
+      if (this.child === child) console.error(`${this.name} exited (${signal ?? code}); its output: ${this.logFile}`);
     });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!(await this.isReady())) {
-      if (child.exitCode !== null) throw new Error(`${this.kind} did not start:\n${this.logTail()}`);
-      if (Date.now() > deadline) throw new Error(`${this.kind} not ready within ${READY_TIMEOUT_MS} ms:\n${this.logTail()}`);
+      if (child.exitCode !== null) throw new Error(`${this.name} did not start:\n${this.logTail()}`);
+      if (Date.now() > deadline) throw new Error(`${this.name} not ready within ${READY_TIMEOUT_MS} ms:\n${this.logTail()}`);
       await sleep(200);
     }
-    console.log(`  (${this.kind} started, pid ${child.pid}, on ${this.endpoint().url})`);
+    console.log(`  (${this.name} started, pid ${child.pid}, on ${this.endpoint().url})`);
   }
 
   async stop(): Promise<void> {
@@ -104,7 +110,7 @@ export class ServerUnderTest {
    * server to go quiet.
    */
   async settle(): Promise<void> {
-    await purgeQueue(this.spec.amqpUrl, this.spec.ingestQueue);
+    for (const queue of this.spec.ingestQueues) await purgeQueue(this.spec.amqpUrl, queue);
     const deadline = Date.now() + SETTLE_MAX_MS;
     for (;;) {
       const cpu = this.cpuMeter();

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import amqp from 'amqplib';
-import { Exchanges } from '@app/contracts';
+import { Exchanges, REQUEST_ID_HEADER } from '@app/contracts';
 import { wallNow, CpuMeter, ownCpuSeconds } from '../common';
 import { OrchestratorLink } from './orchestrator-link';
 import { outputStamp } from './output-stamp';
@@ -45,7 +45,8 @@ link.run(async () => {
     plan.rate,
     (index) => {
       const event = eventAt(plan, index);
-      return channel.publish(Exchanges.agentEvents, event.type, Buffer.from(JSON.stringify(event)), { persistent: true }, onConfirm);
+      // The header the agent kit sets: with ingest shards, it keeps a request on one shard.
+      return channel.publish(Exchanges.agentEvents, event.type, Buffer.from(JSON.stringify(event)), { persistent: true, headers: { [REQUEST_ID_HEADER]: event.requestId } }, onConfirm);
     },
     () => once(channel, 'drain').then(() => undefined),
   );

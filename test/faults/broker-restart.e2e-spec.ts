@@ -1,7 +1,8 @@
 /**
  * Fault 1 (and the fix for broker blips): the broker's process stops
  * mid-stream and comes back a few seconds later. On a private RabbitMQ node,
- * never the shared one. Gateways and agents reconnect and every consumer
+ * never the shared one (it has no plugins: also where a gateway configured for
+ * ingest shards must refuse to start). Gateways and agents reconnect and every consumer
  * re-attaches; commands during the outage answer UNAVAILABLE at once; the
  * agent run in progress carries on where it was (it is neither restarted nor
  * started a second time by the other worker) and the frontend loses nothing.
@@ -26,6 +27,12 @@ async function retryWhileUnavailable(send: () => Promise<any>, timeoutMs = 20_00
 describe('fault: the broker restarts mid-stream', () => {
   const broker = privateService(() => PrivateRabbitMq.start());
   const processes = faultProcesses(() => ({ env: { AMQP_URL: broker.it.url } }));
+
+  it('a gateway configured for ingest shards on a broker without the consistent-hash plugin stops at start-up, naming the plugin and how to enable it', async () => {
+    await expect(processes.gateway({ env: { INGEST_SHARDS: '3' } })).rejects.toThrow(
+      /INGEST_SHARDS > 1 needs RabbitMQ's rabbitmq_consistent_hash_exchange plugin.*rabbitmq-plugins enable rabbitmq_consistent_hash_exchange/,
+    );
+  }, 60_000);
 
   it('the run carries on through the outage on the worker that had it; commands meanwhile answer UNAVAILABLE at once; nothing lost', async () => {
     const gateway = await processes.gateway();

@@ -59,7 +59,8 @@ describe('fault: a gateway process dies mid-stream', () => {
   it('a crash between a batch commit and its ack: the redelivered batch is recorded once and delivered once', async () => {
     const second = await processes.gateway();
     const gateways = [holder, second];
-    const client = await newRun(gateways.map((g) => g.url), 'commit-then-crash', 12);
+    // Long enough that events are still being recorded once rabbitmqctl has changed the permissions (seconds on a busy box).
+    const client = await newRun(gateways.map((g) => g.url), 'commit-then-crash', 40);
     const { requestId } = client;
     const database = new Client({ connectionString: process.env.DATABASE_URL });
     await database.connect();
@@ -129,8 +130,8 @@ describe('fault: a gateway process dies mid-stream', () => {
   }, 60_000);
 });
 
-/** Grants or denies publishing to the fan-out exchange (`websocket.recorded`) on the file's vhost; everything else stays allowed. */
+/** Grants or denies publishing to the fan-out exchange (`websocket.recorded.buckets`) on the file's vhost; everything else stays allowed. */
 function setFanOutWritable(vhost: string, writable: boolean): void {
-  const write = writable ? '.*' : '^(?!websocket\\.recorded$).*';
+  const write = writable ? '.*' : '^(?!websocket\\.recorded\\.buckets$).*';
   execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', write, '.*'], { stdio: 'ignore' });
 }

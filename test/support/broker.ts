@@ -14,9 +14,18 @@ export class TestBroker {
   }
 
   /** Publishes a body (object as JSON, or raw bytes as they are) to `agent.events`. */
-  async publishAgentEvent(routingKey: string, body: object | Buffer): Promise<void> {
+  async publishAgentEvent(routingKey: string, body: object | Buffer, headers?: Record<string, unknown>): Promise<void> {
+    this.sendAgentEvent(routingKey, body, headers);
+    await (this.channel as unknown as { waitForConfirms(): Promise<void> }).waitForConfirms();
+  }
+
+  /** Publishes without waiting for the confirm (many in a row); `confirmed()` waits for them all. */
+  sendAgentEvent(routingKey: string, body: object | Buffer, headers?: Record<string, unknown>): void {
     const content = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-    this.channel.publish(Exchanges.agentEvents, routingKey, content, { persistent: true });
+    this.channel.publish(Exchanges.agentEvents, routingKey, content, { persistent: true, ...(headers ? { headers } : {}) });
+  }
+
+  async confirmed(): Promise<void> {
     await (this.channel as unknown as { waitForConfirms(): Promise<void> }).waitForConfirms();
   }
 

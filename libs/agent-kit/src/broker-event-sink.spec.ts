@@ -18,7 +18,7 @@ describe('BrokerEventSink', () => {
     const { publisher, publish } = publisherFailing(new BrokerUnavailableError('away'), new BrokerUnavailableError('still away'));
     await new BrokerEventSink(publisher, { workflow: class {} as never }).publish(event);
     expect(publish).toHaveBeenCalledTimes(3);
-    expect(publish).toHaveBeenLastCalledWith('agent.events', event.type, event, { messageId: event.eventId });
+    expect(publish).toHaveBeenLastCalledWith('agent.events', event.type, event, { messageId: event.eventId, headers: { 'x-request-id': event.requestId } });
   });
 
   it('gives up after publishRetryMs, so the run is requeued rather than stuck', async () => {

@@ -192,8 +192,22 @@ describe('loadConfig (docs/protocol.md §5)', () => {
     });
   });
 
+  describe('INGEST_SHARDS', () => {
+    it('is 1 by default (one ingest queue, stock RabbitMQ)', () => {
+      expect(loadConfig({}).INGEST_SHARDS).toBe(1);
+    });
+
+    it.each([['1', 1], ['6', 6], ['256', 256]])('INGEST_SHARDS=%s is read', (value, expected) => {
+      expect(loadConfig({ INGEST_SHARDS: value }).INGEST_SHARDS).toBe(expected);
+    });
+
+    it.each(['0', '-2', '257', '2.5', 'six', '0x10'])('INGEST_SHARDS=%s stops start-up naming it', (value) => {
+      expect(configError({ INGEST_SHARDS: value }).message).toMatch(new RegExp(`INGEST_SHARDS="${value}": INGEST_SHARDS must be a whole number from 1 to 256`));
+    });
+  });
+
   describe('empty strings count as unset', () => {
-    it.each(['PORT', 'AMQP_URL', 'DATABASE_URL', 'NODE_ENV', 'LOG_LEVEL', 'REPLAY_LIMIT', 'RATE_LIMIT_PER_SECOND', 'JWT_JWKS_URL', 'JWT_ROLES_CLAIM', 'MAX_CONNECTIONS_PER_USER'])('%s= gives the default', (variable) => {
+    it.each(['PORT', 'AMQP_URL', 'DATABASE_URL', 'NODE_ENV', 'LOG_LEVEL', 'REPLAY_LIMIT', 'RATE_LIMIT_PER_SECOND', 'JWT_JWKS_URL', 'JWT_ROLES_CLAIM', 'MAX_CONNECTIONS_PER_USER', 'INGEST_SHARDS'])('%s= gives the default', (variable) => {
       expect(loadConfig({ [variable]: '' })).toEqual(loadConfig({}));
     });
 

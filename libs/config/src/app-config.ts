@@ -139,6 +139,15 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(500) @Max(600_000)
   PRESENCE_STALE_MS = 15_000;
 
+  /**
+   * Ordered ingest shards (docs/protocol.md §5). 1: one ingest queue, recorded by one gateway at a time
+   * (stock RabbitMQ). Above 1: a consistent-hash exchange (the broker's
+   * rabbitmq_consistent_hash_exchange plugin) spreads requests over this many queues, and the live
+   * gateways share them. Every gateway of a cluster must have the same value.
+   */
+  @Transform(toInt) @IsInt({ message: 'INGEST_SHARDS must be a whole number from 1 to 256' }) @Min(1, { message: 'INGEST_SHARDS must be a whole number from 1 to 256' }) @Max(256, { message: 'INGEST_SHARDS must be a whole number from 1 to 256' })
+  INGEST_SHARDS = 1;
+
   /** Comma-separated http(s) URLs that get each finished request (docs/protocol.md §3 webhooks); checked by loadConfig. */
   @IsOptional() @IsString()
   WEBHOOK_URLS?: string = undefined;

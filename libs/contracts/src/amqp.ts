@@ -11,8 +11,18 @@ export const Exchanges = {
   agentEvents: 'agent.events',
   /** What the gateway asks of agents (topic). */
   agentCommands: 'agent.commands',
-  /** Recorded events, to every gateway instance (fanout, one exclusive queue per instance). */
+  /**
+   * The fan-out before buckets (fanout: every recorded event to every instance). No longer
+   * published to; kept here because it is the name that is taken (an exchange cannot change type).
+   */
   recorded: 'websocket.recorded',
+  /**
+   * Recorded events, to the instances that watch them (direct, routing key = the request id's
+   * bucket, see fanoutBucketOf; each instance binds its exclusive queue to the buckets it watches).
+   */
+  recordedByBucket: 'websocket.recorded.buckets',
+  /** `agent.events` spread over the ingest shard queues (x-consistent-hash on `x-request-id`), when INGEST_SHARDS > 1. */
+  ingestShards: 'websocket.progress.shards',
   /** Where unusable agent events go (direct). */
   deadLetter: 'websocket.progress.dlx',
   /**
@@ -32,6 +42,8 @@ export const Exchanges = {
 export const Queues = {
   /** The ingest queue: single active consumer, dead-lettered. */
   ingest: 'websocket.progress',
+  /** Ingest shard `i` of INGEST_SHARDS (above 1): `websocket.progress.shard.<i>`, single active consumer, dead-lettered. */
+  ingestShardPrefix: 'websocket.progress.shard.',
   dead: 'websocket.progress.dead',
   /** `request.start`, shared by the agent workers (each start runs once). */
   agentStart: 'agents.request.start',
@@ -42,6 +54,26 @@ export const CommandRoutingKeys = {
   cancel: 'request.cancel',
   feedback: 'request.feedback',
 } as const;
+
+/** The AMQP header agents set to the body's `requestId`: the ingest shards hash on it (docs/protocol.md §2). */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Buckets of the fan-out: enough that two requests rarely share one, few enough to bound each instance's bindings. */
+export const FANOUT_BUCKETS = 4096;
+
+/**
+ * The fan-out routing key of a request: FNV-1a (32-bit) of its id's UTF-16
+ * code units, modulo FANOUT_BUCKETS, in decimal. Publisher and consumers must
+ * agree on it, so it lives here.
+ */
+export function fanoutBucketOf(requestId: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < requestId.length; i++) {
+    hash ^= requestId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return String((hash >>> 0) % FANOUT_BUCKETS);
+}
 
 /** `request.start` for the default workflow, `request.start.<workflow>` for a named one (docs/protocol.md §2). */
 export function startRoutingKey(workflow?: string): string {

@@ -25,7 +25,20 @@ export interface ConsumerSpec {
    * reconnect: what was published meanwhile to a per-process queue is gone.
    * Gets the channel and its consumer tags (to stop consuming).
    */
-  onAttached?: (attached: { channel: Channel; consumerTags: string[] }) => void;
+  onAttached?: (attached: AttachedQueue) => void | Promise<void>;
+}
+
+/** What a consumer was attached to: its channel, its first queue's (possibly server-given) name, its consumer tags. */
+export interface AttachedQueue {
+  channel: Channel;
+  /** The spec's own queue, e.g. to add bindings to a server-named one. */
+  queue: string;
+  consumerTags: string[];
+}
+
+/** One consumer: closing it returns its unacked deliveries to the queue. */
+export interface ConsumerHandle {
+  close(): Promise<void>;
 }
 
 /** Gets each delivery with the channel it came on, to ack or nack it. */
@@ -62,7 +75,7 @@ export class BrokerConsumer implements BeforeApplicationShutdown {
   constructor(private readonly amqp: AmqpConnection) {}
 
   /** Resolves once the consumer is attached for the first time. */
-  async consume(spec: ConsumerSpec, handler: DeliveryHandler): Promise<void> {
+  async consume(spec: ConsumerSpec, handler: DeliveryHandler): Promise<ConsumerHandle> {
     const wrapper = this.amqp.managedConnection.createChannel({
       name: spec.name,
       confirm: false,
@@ -71,8 +84,10 @@ export class BrokerConsumer implements BeforeApplicationShutdown {
         await channel.prefetch(spec.prefetch, more.length > 0);
         for (const extra of spec.extraQueues ?? []) await channel.assertQueue(extra.queue, extra.options);
         const consumerTags: string[] = [];
+        const queues: string[] = [];
         for (const { queue: name, queueOptions, bindings } of [spec, ...more]) {
           const { queue } = await channel.assertQueue(name ?? '', queueOptions);
+          queues.push(queue);
           for (const { exchange, routingKey } of bindings) {
             await channel.assertExchange(exchange, exchangeType(exchange), { durable: true });
             await channel.bindQueue(queue, exchange, routingKey);
@@ -83,11 +98,19 @@ export class BrokerConsumer implements BeforeApplicationShutdown {
           consumerTags.push(consumerTag);
           this.logger.log(`consuming ${queue} (${spec.name})`);
         }
-        spec.onAttached?.({ channel, consumerTags });
+        await spec.onAttached?.({ channel, queue: queues[0], consumerTags });
       },
     });
     this.channels.push(wrapper);
     await wrapper.waitForConnect();
+    return {
+      close: async () => {
+        const index = this.channels.indexOf(wrapper);
+        if (index >= 0) this.channels.splice(index, 1);
+        await wrapper.close().catch(() => undefined);
+        this.logger.log(`stopped consuming (${spec.name})`);
+      },
+    };
   }
 
   /**

@@ -1,8 +1,8 @@
 export { MessagingModule } from './messaging.module';
 export { BrokerPublisher, type PublishOptions } from './broker-publisher';
-export { BrokerConsumer, settle, type ConsumerSpec, type DeliveryHandler } from './broker-consumer';
+export { BrokerConsumer, settle, type AttachedQueue, type ConsumerHandle, type ConsumerSpec, type DeliveryHandler } from './broker-consumer';
 export { BrokerUnavailableError, UnroutableMessageError } from './broker-unavailable.error';
-export { INGEST_QUEUE_OPTIONS } from './topology';
+export { CONSISTENT_HASH_PLUGIN, declareIngestShards, ingestShardQueue, INGEST_QUEUE_OPTIONS, MissingBrokerPluginError } from './topology';
 export {
   Subscribe,
   BrokerSubscriptions,

@@ -5,14 +5,14 @@ import { AppConfig } from '@app/config';
 import { BrokerConsumer } from './broker-consumer';
 import { BrokerPublisher } from './broker-publisher';
 import { BrokerSubscriptions, SubscriptionExplorer } from './subscriptions';
-import { EXCHANGES, QUEUES } from './topology';
+import { EXCHANGES, queuesFor } from './topology';
 
 async function connect(config: AppConfig): Promise<AmqpConnection> {
   const connection = new AmqpConnection({
     name: 'default',
     uri: config.AMQP_URL,
     exchanges: EXCHANGES,
-    queues: QUEUES,
+    queues: queuesFor(config.INGEST_SHARDS),
     // The library requeues a failing message forever by default: never do that.
     defaultSubscribeErrorBehavior: MessageHandlerErrorBehavior.NACK,
     registerHandlers: false,

@@ -11,6 +11,7 @@ export { RequestEventEntity } from './request-event.entity';
 export { InitialSchema1764200000000 } from './migrations/1764200000000-initial-schema';
 export { ProjectionRows1764300000000 } from './migrations/1764300000000-projection-rows';
 export { OperatorSurface1764400000000 } from './migrations/1764400000000-operator-surface';
+export { ShardLeaseSession, LEASE_MEMBER_CLASS, LEASE_SHARD_CLASS, type LeaseMember } from './shard-leases';
 export { InstanceGauges1764700000000 } from './migrations/1764700000000-instance-gauges';
 export { StepOutput1765100000000 } from './migrations/1765100000000-step-output';
 export { migrateExtension } from './migrate-extension';

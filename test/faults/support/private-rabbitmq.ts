@@ -16,7 +16,7 @@ const portOpen = (port: number) =>
 
 /**
  * A RabbitMQ node of this test's own (name, ports, data and logs in a temp
- * folder, no plugins), so restarting it never touches the shared broker the
+ * folder, only the plugins asked for), so restarting it never touches the shared broker the
  * other runs use. Runs as the `rabbitmq` user, whose Erlang cookie the CLI shares.
  */
 export class PrivateRabbitMq {
@@ -31,11 +31,12 @@ export class PrivateRabbitMq {
     return `amqp://guest:guest@127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<PrivateRabbitMq> {
+  static async start(plugins: string[] = []): Promise<PrivateRabbitMq> {
     const dir = mkdtempSync(join(tmpdir(), 'faults-rabbitmq-'));
     chmodSync(dir, 0o777);
-    // Empty plugin list and config: no management listener on 15672, no listener from /etc/rabbitmq.
-    for (const file of ['enabled_plugins', 'rabbitmq.conf', 'rabbitmq-env.conf']) writeFileSync(join(dir, file), '', { mode: 0o644 });
+    // Empty config: no listener from /etc/rabbitmq. No management plugin (no listener on 15672) unless asked for.
+    for (const file of ['rabbitmq.conf', 'rabbitmq-env.conf']) writeFileSync(join(dir, file), '', { mode: 0o644 });
+    writeFileSync(join(dir, 'enabled_plugins'), plugins.length > 0 ? `[${plugins.join(',')}].\n` : '', { mode: 0o644 });
     const broker = new PrivateRabbitMq(`faults-${randomBytes(4).toString('hex')}@localhost`, await freePort(), await freePort(), dir);
     await broker.boot();
     return broker;

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Channel } from 'amqplib';
 import type { Server, Socket } from 'socket.io';
-import { Exchanges, type RecordedBatch, type RecordedMessage } from '@app/contracts';
+import { Exchanges, fanoutBucketOf, type RecordedBatch, type RecordedMessage } from '@app/contracts';
 import { BrokerConsumer, settle } from '@app/messaging';
 import { RequestStore } from '@app/persistence';
 import { ORIGIN_HEADER, RecordedEventsPublisher } from '../recording';
@@ -8,9 +9,19 @@ import { GatewayMetrics } from '../metrics';
 import { roomOf, type WatcherSocket } from './delivery-ports';
 import { RequestFeed } from './request-feed';
 
+/** A fan-out bucket some feed here needs: how many feeds, and whether the queue is bound to it yet. */
+interface BucketBinding {
+  feeds: number;
+  bound: boolean;
+}
+
 /**
  * This instance's side of the fan-out: one consumer per process (never one
  * per socket), routing recorded events to the feeds of requests watched here.
+ * Its queue is bound only to the buckets of the requests watched here, so it
+ * receives those (and the few that share their buckets), not the cluster's
+ * whole stream. A watch that begins before its bucket is bound reads what
+ * it missed from the log once the binding is in place (as after a reconnect).
  */
 @Injectable()
 export class LiveDelivery implements OnApplicationBootstrap {
@@ -18,6 +29,11 @@ export class LiveDelivery implements OnApplicationBootstrap {
   private readonly feeds = new Map<string, RequestFeed>();
   private server: Server | undefined;
   private onRefused: (socket: WatcherSocket, requestId: string) => void = () => undefined;
+  private readonly buckets = new Map<string, BucketBinding>();
+  /** The fan-out queue and its channel, as of the last (re)attach. */
+  private fanout: { queue: string; channel: Channel } | undefined;
+  /** Feeds whose watch began while their bucket was not bound: they read the log once their sync completes. */
+  private readonly beganUnbound = new Set<string>();
 
   constructor(
     private readonly consumer: BrokerConsumer,
@@ -38,16 +54,25 @@ export class LiveDelivery implements OnApplicationBootstrap {
       {
         name: 'fanout',
         queueOptions: { exclusive: true, autoDelete: true, durable: false },
-        bindings: [{ exchange: Exchanges.recorded, routingKey: '' }],
+        bindings: [],
         prefetch: 200,
-        // Events fanned out while this instance had no queue never reach it: read them from the log.
-        onAttached: () => this.feeds.forEach((feed) => feed.catchUpFromLog()),
+        // A new queue (first attach, reconnect): bind the buckets watched now; what was fanned out
+        // while this instance had no queue never reaches it, so the feeds read it from the log.
+        onAttached: async (attached) => {
+          this.fanout = attached;
+          for (const state of this.buckets.values()) state.bound = false;
+          await Promise.all([...this.buckets.keys()].map((bucket) => this.bind(bucket)));
+          this.feeds.forEach((feed) => void feed.catchUpFromLog());
+        },
       },
       (message, channel) => {
+        this.metrics.fanoutMessage('received');
         // Our own recorder's events: already delivered here, in process.
         if (message.properties.headers?.[ORIGIN_HEADER] === this.recorded.origin) return settle(channel, (c) => c.ack(message));
         try {
-          this.route((JSON.parse(message.content.toString('utf8')) as RecordedBatch).events);
+          const { events } = JSON.parse(message.content.toString('utf8')) as RecordedBatch;
+          this.metrics.fanoutReceivedEvents(events.length, events.filter((e) => this.feeds.has(e.requestId)).length);
+          this.route(events);
         } catch (error) {
           this.logger.error(`unreadable fan-out message dropped: ${(error as Error).message}`);
         }
@@ -59,12 +84,19 @@ export class LiveDelivery implements OnApplicationBootstrap {
   /** Starts watching: the socket buffers live events until `completeSync`. */
   beginSync(socket: Socket, requestId: string): void {
     this.feed(requestId).beginSync(socket);
+    if (!this.buckets.get(fanoutBucketOf(requestId))?.bound) this.beganUnbound.add(requestId);
   }
 
   completeSync(socket: Socket, requestId: string, floor: number, options?: Parameters<RequestFeed['completeSync']>[2]): void {
     // Gone while its snapshot was read: handleDisconnect already ran, so forget it here.
     if (!socket.connected) return this.stopWatching(socket, requestId);
-    this.feeds.get(requestId)?.completeSync(socket, floor, options);
+    const feed = this.feeds.get(requestId);
+    feed?.completeSync(socket, floor, options);
+    // Its snapshot may be older than the binding: what was recorded in between came to no queue of ours.
+    if (feed && this.beganUnbound.has(requestId) && this.buckets.get(fanoutBucketOf(requestId))?.bound) {
+      this.beganUnbound.delete(requestId);
+      void feed.catchUpFromLog();
+    }
   }
 
   /** Back to the live stream from where the socket was, after a failed re-watch. */
@@ -112,8 +144,47 @@ export class LiveDelivery implements OnApplicationBootstrap {
         (socket) => (socket as Socket).conn?.close(true),
       );
       this.feeds.set(requestId, feed);
+      this.watchBucket(fanoutBucketOf(requestId));
     }
     return feed;
+  }
+
+  private watchBucket(bucket: string): void {
+    const state = this.buckets.get(bucket);
+    if (state) {
+      state.feeds++;
+      return;
+    }
+    this.buckets.set(bucket, { feeds: 1, bound: false });
+    void this.bind(bucket);
+  }
+
+  private unwatchBucket(bucket: string): void {
+    const state = this.buckets.get(bucket);
+    if (!state || --state.feeds > 0) return;
+    this.buckets.delete(bucket);
+    const fanout = this.fanout;
+    // Queued on the channel after any bind of the same bucket, so the last word wins. A failure
+    // means the channel is gone: its queue (exclusive) went with it, and the next one binds afresh.
+    if (fanout) fanout.channel.unbindQueue(fanout.queue, Exchanges.recordedByBucket, bucket).catch(() => undefined);
+  }
+
+  /** Binds the queue to a bucket; once bound, the bucket's feeds read from the log what came before. */
+  private async bind(bucket: string): Promise<void> {
+    const fanout = this.fanout;
+    if (!fanout) return; // not attached yet: onAttached binds every bucket
+    try {
+      await fanout.channel.bindQueue(fanout.queue, Exchanges.recordedByBucket, bucket);
+    } catch (error) {
+      this.logger.warn(`binding fan-out bucket ${bucket} failed (the reconnect binds it again): ${(error as Error).message}`);
+      return;
+    }
+    const state = this.buckets.get(bucket);
+    if (!state || this.fanout !== fanout) return;
+    state.bound = true;
+    for (const feed of this.feeds.values()) {
+      if (fanoutBucketOf(feed.requestId) === bucket) void feed.catchUpFromLog();
+    }
   }
 
   private dropIfUnwatched(feed: RequestFeed): void {
@@ -121,6 +192,8 @@ export class LiveDelivery implements OnApplicationBootstrap {
     if (inRoom === 0 && feed.idle) {
       feed.close();
       this.feeds.delete(feed.requestId);
+      this.beganUnbound.delete(feed.requestId);
+      this.unwatchBucket(fanoutBucketOf(feed.requestId));
     }
   }
 }

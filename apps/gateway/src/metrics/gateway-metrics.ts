@@ -12,6 +12,11 @@ import { SocketCensus } from '../presence';
 @Injectable()
 export class GatewayMetrics {
   readonly registry = new Registry();
+  /**
+   * Diagnostics beyond the protocol's metric list (docs/protocol.md §3 is the contract; these
+   * may change): served on /metrics beside it, for the cluster bench and for tuning.
+   */
+  readonly diagnostics = new Registry();
 
   private readonly recorded = new Counter({
     name: 'agent_stream_events_recorded_total',
@@ -64,6 +69,29 @@ export class GatewayMetrics {
     help: 'From recorded (ts) to emitted to the sockets on this instance',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
+  });
+
+  private readonly shardsHeld = new Gauge({
+    name: 'agent_stream_ingest_shards_held',
+    help: 'Ingest shards this instance records now',
+    registers: [this.registry],
+  });
+  private readonly fanoutReceived = new Counter({
+    name: 'agent_stream_fanout_events_received_total',
+    help: 'Recorded events this instance received from other instances (fan-out)',
+    registers: [this.registry],
+  });
+  private readonly fanoutWatched = new Counter({
+    name: 'agent_stream_fanout_events_watched_total',
+    help: 'Of the fan-out events received, those of requests watched on this instance when they arrived',
+    registers: [this.diagnostics],
+  });
+
+  private readonly fanoutMessages = new Counter({
+    name: 'agent_stream_fanout_messages_total',
+    help: 'Fan-out messages this instance published, and received (its own copies included): broker traffic per recorded event',
+    labelNames: ['direction'],
+    registers: [this.diagnostics],
   });
 
   constructor(private readonly census: SocketCensus) {
@@ -131,6 +159,20 @@ export class GatewayMetrics {
   broadcast(message: RecordedMessage): void {
     const latencyMs = Date.now() - Date.parse(message.ts);
     if (Number.isFinite(latencyMs)) this.deliveryLatency.observe(Math.max(0, latencyMs) / 1000);
+  }
+
+  fanoutMessage(direction: 'published' | 'received'): void {
+    this.fanoutMessages.inc({ direction });
+  }
+
+  ingestShardsHeld(count: number): void {
+    this.shardsHeld.set(count);
+  }
+
+  /** A fan-out message from another instance: its events, and how many of them were of requests watched here. */
+  fanoutReceivedEvents(received: number, watched: number): void {
+    this.fanoutReceived.inc(received);
+    this.fanoutWatched.inc(watched);
   }
 
   command(command: string, result: string): void {

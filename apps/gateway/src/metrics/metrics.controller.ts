@@ -12,7 +12,7 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
-  scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+  async scrape(): Promise<string> {
+    return `${await this.metrics.registry.metrics()}\n${await this.metrics.diagnostics.metrics()}`;
   }
 }

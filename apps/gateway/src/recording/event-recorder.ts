@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { DEAD_LETTER_REASON_HEADER, Exchanges, mapAgentEvent, Queues, UnusableEventError, type EventDraft, type RecordedMessage } from '@app/contracts';
-import { BrokerConsumer, BrokerPublisher, INGEST_QUEUE_OPTIONS, settle } from '@app/messaging';
+import { BrokerConsumer, BrokerPublisher, INGEST_QUEUE_OPTIONS, settle, type ConsumerHandle } from '@app/messaging';
 import { mergeBatchResults, RequestStore, type BatchResult } from '@app/persistence';
 import { GatewayMetrics } from '../metrics';
 import { RecordedEventsPublisher } from './recorded-events.publisher';
@@ -22,6 +22,8 @@ const MAX_UNSETTLED_BATCHES = 4;
 interface Delivery {
   message: ConsumeMessage;
   channel: Channel;
+  /** The ingest shard it came from. */
+  shard: number;
   /** For an event without eventId: fixed per delivery, so a retried batch does not record it twice. */
   fallbackEventId: string;
 }
@@ -37,7 +39,8 @@ interface Unusable extends Delivery {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Takes agent events from the ingest queue and records them: validate,
+ * Takes agent events from the ingest shards this instance holds (IngestShards
+ * decides which) and records them: validate,
  * de-duplicate, number, write a batch (RequestStore.recordBatch), hand the recorded
  * events to this instance's watchers, publish them to the fan-out, then ack.
  * Batches are group-committed: a flush starts as soon as no more input is
@@ -45,10 +48,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * fan-out publish and the ack of a batch run while the next one is written
  * (in order: one chain); an input is acked only once its events are on the
  * fan-out, so a crash before that redelivers it, and the de-duplication
- * re-publishes it with its old seq.
+ * re-publishes it with its old seq. Deliveries of every held shard share the
+ * batches: a request's events all come from one shard, in order.
  */
 @Injectable()
-export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class EventRecorder implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventRecorder.name);
   private readonly waiting: Delivery[] = [];
   private flushing = false;
@@ -57,6 +61,11 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
   /** The last batch's fan-out and ack; each batch's settles after the one before. */
   private settled: Promise<void> = Promise.resolve();
   private unsettled = 0;
+  /** The batch being written now (awaited before a shard is handed over). */
+  private recording: Promise<void> = Promise.resolve();
+  private readonly consumers = new Map<number, ConsumerHandle[]>();
+  /** Shards being handed over: their deliveries are no longer taken (the broker gets them back). */
+  private readonly releasing = new Set<number>();
 
   constructor(
     private readonly consumer: BrokerConsumer,
@@ -66,20 +75,60 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
     private readonly metrics: GatewayMetrics,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.consumer.consume(
-      {
-        name: 'ingest',
-        queue: Queues.ingest,
-        queueOptions: INGEST_QUEUE_OPTIONS,
-        bindings: [{ exchange: Exchanges.agentEvents, routingKey: '#' }],
-        prefetch: PREFETCH,
-      },
-      (message, channel) => {
-        this.waiting.push({ message, channel, fallbackEventId: message.properties.messageId ?? randomUUID() });
-        this.scheduleFlush();
-      },
-    );
+  /** Starts recording a shard whose lease this instance just took: consumes its queues. */
+  async startShard(shard: number, queues: string[]): Promise<void> {
+    this.releasing.delete(shard);
+    const handles: ConsumerHandle[] = [];
+    this.consumers.set(shard, handles);
+    for (const queue of queues) {
+      handles.push(
+        await this.consumer.consume(
+          { name: `ingest ${queue}`, queue, queueOptions: INGEST_QUEUE_OPTIONS, bindings: [], prefetch: PREFETCH },
+          (message, channel) => {
+            if (this.releasing.has(shard)) return; // left unacked: back to the queue when its channel closes
+            this.waiting.push({ message, channel, shard, fallbackEventId: message.properties.messageId ?? randomUUID() });
+            this.scheduleFlush();
+          },
+        ),
+      );
+    }
+  }
+
+  /**
+   * Hands a shard back in order: takes no more of its deliveries, lets the
+   * batch being written and every batch not yet acked finish, then closes its
+   * consumers (what was not taken returns to the queue, in place). Only then
+   * may the caller release the lease.
+   */
+  async stopShard(shard: number): Promise<void> {
+    this.forget(shard);
+    await this.recording;
+    await this.settled;
+    await this.closeConsumers(shard);
+  }
+
+  /**
+   * The leases are gone (their database session ended): stop consuming at
+   * once, without waiting for batches in flight. Another instance may take
+   * the shards now; single active consumer keeps its consumer idle until ours
+   * are closed, and a batch of ours that still commits is a duplicate the
+   * next holder's de-duplication skips.
+   */
+  async abandonShards(): Promise<void> {
+    const shards = [...this.consumers.keys()];
+    for (const shard of shards) this.forget(shard);
+    await Promise.all(shards.map((shard) => this.closeConsumers(shard)));
+  }
+
+  private forget(shard: number): void {
+    this.releasing.add(shard);
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i].shard === shard) this.waiting.splice(i, 1);
+  }
+
+  private async closeConsumers(shard: number): Promise<void> {
+    const handles = this.consumers.get(shard) ?? [];
+    this.consumers.delete(shard);
+    await Promise.all(handles.map((h) => h.close()));
   }
 
   /** Unacked deliveries go back to the queue when the channel closes; another instance records them. */
@@ -99,7 +148,8 @@ export class EventRecorder implements OnApplicationBootstrap, BeforeApplicationS
     this.flushing = true;
     try {
       while (this.waiting.length > 0 && !this.stopping) {
-        await this.recordUntilDone(this.waiting.splice(0, MAX_BATCH));
+        this.recording = this.recordUntilDone(this.waiting.splice(0, MAX_BATCH));
+        await this.recording;
       }
     } finally {
       this.flushing = false;
