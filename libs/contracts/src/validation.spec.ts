@@ -1,10 +1,17 @@
 import 'reflect-metadata';
-import { IsObject, IsOptional, IsString } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { CommandError, ErrorCode } from './error-codes';
 import { findShapeProblem, jsonByteLength, MAX_PAYLOAD_DEPTH, MaxJsonBytes, validatePayload, validateKnownFields } from './validation';
 
+class Inner {
+  @IsInt() n!: number;
+}
+
 class Sample {
   @IsString() name!: string;
+
+  @IsOptional() @ValidateNested() @Type(() => Inner) inner?: Inner;
 
   @IsOptional() @MaxJsonBytes(10) blob?: unknown;
 
@@ -54,6 +61,11 @@ describe('validatePayload', () => {
       { field: 'a', reasons: ['property a should not exist'] },
       { field: 'b', reasons: ['property b should not exist'] },
     ]);
+  });
+
+  it('builds nested DTOs and names their fields with a dotted path', () => {
+    expect(validatePayload(Sample, { name: 'x', inner: { n: 1 } }).inner).toBeInstanceOf(Inner);
+    expect(failure({ name: 'x', inner: { n: 'one' } }).details).toEqual([{ field: 'inner.n', reasons: ['n must be an integer number'] }]);
   });
 
   it.each([MAX_PAYLOAD_DEPTH, 3_000, 100_000])('deep nesting (%i levels under a field) is VALIDATION_FAILED naming the field, without recursion', (depth) => {

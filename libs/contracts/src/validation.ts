@@ -1,5 +1,5 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { getMetadataStorage, Matches, registerDecorator, validateSync, type ValidationError, type ValidationOptions } from 'class-validator';
+import { getMetadataStorage, Matches, registerDecorator, validateSync, ValidationTypes, type ValidationError, type ValidationOptions } from 'class-validator';
 import { CommandError, ErrorCode, type FieldError } from './error-codes';
 
 /** Bytes of the value as UTF-8 JSON: how docs/protocol.md measures sizes. */
@@ -69,13 +69,22 @@ export function findShapeProblem(value: unknown, maxDepth = MAX_PAYLOAD_DEPTH): 
   return null;
 }
 
-const declaredFieldsByDto = new Map<Function, ReadonlySet<string>>();
+interface DeclaredFields {
+  /** Every property the DTO declares through its validation decorators (inherited ones included). */
+  all: ReadonlySet<string>;
+  /** Those validated as nested DTOs (`@ValidateNested()`): class-transformer builds them. */
+  nested: ReadonlySet<string>;
+}
+const declaredFieldsByDto = new Map<Function, DeclaredFields>();
 
-/** The properties a DTO declares through its validation decorators (inherited ones included). */
-function declaredFields(dto: Function): ReadonlySet<string> {
+function declaredFields(dto: Function): DeclaredFields {
   let fields = declaredFieldsByDto.get(dto);
   if (!fields) {
-    fields = new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', false, false).map((m) => m.propertyName));
+    const metadata = getMetadataStorage().getTargetValidationMetadatas(dto, '', false, false);
+    fields = {
+      all: new Set(metadata.map((m) => m.propertyName)),
+      nested: new Set(metadata.filter((m) => m.type === ValidationTypes.NESTED_VALIDATION).map((m) => m.propertyName)),
+    };
     declaredFieldsByDto.set(dto, fields);
   }
   return fields;
@@ -89,10 +98,11 @@ function validationFailed(details: FieldError[]): CommandError {
  * Turns an untrusted payload into a validated instance of `dto`, or throws a
  * `VALIDATION_FAILED` CommandError listing every field and why. Unknown fields
  * are refused, not silently dropped (unless told otherwise): every own key is
- * checked, `__proto__` and `toString` included. Only scalar fields go through
- * class-transformer (a query string's digits become a number); object values
- * (free-form JSON such as `context`) are kept exactly as sent, whatever keys
- * they hold. Nested DTOs are therefore not supported.
+ * checked, `__proto__` and `toString` included (at the top level; a nested
+ * DTO's own keys are whitelisted by class-validator). Scalar fields and nested
+ * DTOs go through class-transformer (a query string's digits become a number);
+ * other object values (free-form JSON such as `context`) are kept exactly as
+ * sent, whatever keys they hold.
  */
 export function validatePayload<T extends object>(dto: ClassConstructor<T>, payload: unknown, { refuseUnknownFields = true } = {}): T {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
@@ -104,11 +114,11 @@ export function validatePayload<T extends object>(dto: ClassConstructor<T>, payl
   if (shapeProblem) throw validationFailed([shapeProblem]);
   const known = declaredFields(dto);
   const fields = Object.entries(payload);
-  const unknown = refuseUnknownFields ? fields.filter(([key]) => !known.has(key)) : [];
-  const declared = fields.filter(([key]) => known.has(key));
-  const isObjectValue = (value: unknown) => value !== null && typeof value === 'object';
-  const instance = plainToInstance(dto, Object.fromEntries(declared.filter(([, value]) => !isObjectValue(value))));
-  for (const [key, value] of declared) if (isObjectValue(value)) (instance as Record<string, unknown>)[key] = value;
+  const unknown = refuseUnknownFields ? fields.filter(([key]) => !known.all.has(key)) : [];
+  const declared = fields.filter(([key]) => known.all.has(key));
+  const keptAsSent = ([key, value]: [string, unknown]) => value !== null && typeof value === 'object' && !known.nested.has(key);
+  const instance = plainToInstance(dto, Object.fromEntries(declared.filter((field) => !keptAsSent(field))));
+  for (const [key, value] of declared.filter(keptAsSent)) (instance as Record<string, unknown>)[key] = value;
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: refuseUnknownFields, forbidUnknownValues: true });
   const details = [...flatten(errors), ...unknown.map(([key]) => ({ field: key, reasons: [`property ${key} should not exist`] }))];
   if (details.length > 0) throw validationFailed(details);
