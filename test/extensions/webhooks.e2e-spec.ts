@@ -8,6 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { newRequestId, newUser, startGateway, withGatewayClientAndBroker } from '../support/gateway-harness';
+import { metricSample } from '../support/metrics-text';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -48,11 +49,6 @@ async function until(check: () => boolean, what: string, timeoutMs: number, desc
 
 /** What each receiver got so far, when a wait times out. */
 const seen = (r: { received: Received[] }) => r.received.map((x) => `${x.headers['webhook-id']}@${x.at}`);
-
-function sample(metrics: string, name: string, labels: string): number {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
 
 describe('webhooks', () => {
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -101,9 +97,9 @@ describe('webhooks', () => {
     expect(flaky.received[1].at - flaky.received[0].at).toBeGreaterThanOrEqual(4000);
 
     const metrics = await (await fetch(`${product.url}/metrics`)).text();
-    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="ok"')).toBeGreaterThanOrEqual(steady.received.length + flaky.received.length - 1);
-    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="retry"')).toBe(1);
-    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="failed"')).toBe(0);
-    expect(sample(metrics, 'agent_stream_requests_finished_total', 'status="completed"')).toBeGreaterThanOrEqual(1);
+    expect(metricSample(metrics, 'agent_stream_webhook_deliveries_total', { result: 'ok' })).toBeGreaterThanOrEqual(steady.received.length + flaky.received.length - 1);
+    expect(metricSample(metrics, 'agent_stream_webhook_deliveries_total', { result: 'retry' })).toBe(1);
+    expect(metricSample(metrics, 'agent_stream_webhook_deliveries_total', { result: 'failed' })).toBe(0);
+    expect(metricSample(metrics, 'agent_stream_requests_finished_total', { status: 'completed' })).toBeGreaterThanOrEqual(1);
   });
 });
