@@ -3,8 +3,13 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { AgentRunSession, RecordingEventSink, type AgentEvent, type AgentRun, type AgentWorkflow } from '@app/agent-kit';
+import type { BrokerPublisher } from '@app/messaging';
+import { WorkerHeartbeat } from '../libs/agent-kit/src/worker-heartbeat';
 import {
+  AGENT_WORKER_STATES,
   AgentEventTypes,
+  AgentWorkerHeartbeat,
+  type AgentWorkerWorkflow,
   agentCommandRoutingKey,
   ANSWER_MAX_CHARS,
   applyEvent,
@@ -457,5 +462,42 @@ describe('the README links the document', () => {
   it('from a Reference section', () => {
     const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');
     expect(/## Reference[\s\S]*\]\(docs\/asyncapi\.yaml\)/.test(readme)).toBe(true);
+  });
+});
+
+describe('agent worker heartbeats on agent-stream.agent-workers', () => {
+  /** What the agent kit's heartbeat publishes, captured from a fake publisher. */
+  async function heartbeatsOf(workflows: AgentWorkerWorkflow[]): Promise<Array<{ exchange: string; body: unknown }>> {
+    const sent: Array<{ exchange: string; body: unknown }> = [];
+    const publisher = { connected: true, publish: async (exchange: string, _key: string, body: unknown) => void sent.push({ exchange, body }) } as unknown as BrokerPublisher;
+    const heartbeat = new WorkerHeartbeat(publisher, { workflows, runsInProgress: () => 2 }, 1000);
+    await heartbeat.start();
+    await heartbeat.draining();
+    await heartbeat.stop();
+    return sent;
+  }
+
+  it('the heartbeats the agent kit sends (serving, draining, stopped) fit the schema and the gateway’s DTO', async () => {
+    const sent = await heartbeatsOf([{ name: 'alpha', default: true }, { name: 'beta', default: false }, { default: true }]);
+    expect(sent.map((s) => [s.exchange, (s.body as AgentWorkerHeartbeat).state])).toEqual([
+      [Exchanges.agentWorkers, 'serving'],
+      [Exchanges.agentWorkers, 'draining'],
+      [Exchanges.agentWorkers, 'stopped'],
+    ]);
+    expect(spec.doc.channels.agentWorkers.address).toBe(Exchanges.agentWorkers);
+    for (const { body } of sent) {
+      expectValid('agentWorkerHeartbeat', body);
+      expect(validateKnownFields(AgentWorkerHeartbeat, body)).toMatchObject(body as object);
+    }
+    expect(schema('AgentWorkerHeartbeat').properties.state.enum).toEqual([...AGENT_WORKER_STATES]);
+  });
+
+  it('a heartbeat with a wrong field fails both', async () => {
+    const [{ body }] = await heartbeatsOf([{ name: 'alpha', default: true }]);
+    for (const broken of [{ state: 'asleep' }, { workflows: [{ name: 'Not A Name', default: true }] }, { intervalMs: 10 }, { startedAt: 'yesterday' }, { pid: undefined }]) {
+      const value = { ...(body as object), ...broken };
+      expectInvalid('agentWorkerHeartbeat', value);
+      expect(() => validateKnownFields(AgentWorkerHeartbeat, value)).toThrow();
+    }
   });
 });

@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLIENT_COMMANDS, ErrorCode, RECORDED_TYPE_NAMES, REQUEST_STATUSES } from '@app/contracts';
 import { AppConfig } from '@app/config';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { AdminClusterController } from '../apps/gateway/src/admin/admin-cluster.controller';
+import { AdminDeadLettersController } from '../apps/gateway/src/admin/admin-dead-letters.controller';
+import { AdminController } from '../apps/gateway/src/admin/admin.controller';
 import { GatewayMetrics } from '../apps/gateway/src/metrics';
 import { SocketCensus } from '../apps/gateway/src/presence';
 
@@ -31,6 +36,20 @@ describe('docs/protocol.md matches the code', () => {
     const names = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name).filter((name) => name.startsWith('agent_stream_'));
     expect(names.length).toBeGreaterThan(5);
     expect(tableKeys(section(3))).toEqual(expect.arrayContaining(names));
+  });
+
+  it('§3 lists every admin API route, as `METHOD /path`', () => {
+    const routes = [AdminController, AdminClusterController, AdminDeadLettersController].flatMap((controller) => {
+      const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
+      const methods = Object.getOwnPropertyNames(controller.prototype).filter((name) => name !== 'constructor').map((name) => (controller.prototype as unknown as Record<string, object>)[name]);
+      return methods
+        .filter((handler) => Reflect.hasMetadata(PATH_METADATA, handler))
+        .map((handler) => `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]} /${[base, Reflect.getMetadata(PATH_METADATA, handler) as string].filter((p) => p !== '/').join('/')}`);
+    });
+    expect(routes).toEqual(expect.arrayContaining(['GET /admin/requests', 'GET /admin/instances', 'POST /admin/dead-letters/:id/requeue']));
+    // Quoted in code, alone or with its query string: `GET /admin/requests?status=…`.
+    const missing = routes.filter((route) => ![`\`${route}\``, `\`${route}?`].some((quoted) => section(3).includes(quoted)));
+    expect(missing).toEqual([]);
   });
 
   it('§5 gives the defaults the code has, for every setting both know', () => {

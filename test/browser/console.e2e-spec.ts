@@ -204,13 +204,22 @@ describe('the operator console in Chromium', () => {
     await page.close();
   }, 30_000);
 
-  it('shows the cluster: this gateway with its sockets, and the agent workers', async () => {
+  it('shows the cluster: this gateway with its sockets, and the agent workers with their workflows', async () => {
     const { page } = await signIn();
     await page.waitForSelector('#main:not([hidden])');
     await page.click('#tabs a[data-view="cluster"]');
     await page.waitForSelector('#instances tbody tr.self');
     await page.waitForFunction(() => Number(document.querySelector('#instances tr.self [data-gauge="agent_stream_connected_sockets"]')?.textContent) >= 1, undefined, { timeout: 10_000 });
     expect(await page.textContent('#agent-workers')).toContain('1 agent worker takes starts from agents.request.start');
+    // The demo agents' heartbeat: their two workflows, `demo` marked as the default.
+    const worker = '#workers tbody tr[data-worker-id]';
+    await page.waitForSelector(worker, { timeout: 10_000 });
+    expect(await page.$$eval(`${worker} .workflow`, (tags) => tags.map((t) => [(t as HTMLElement).dataset.workflow, t.classList.contains('default')]))).toEqual([
+      ['demo', true],
+      ['research', false],
+    ]);
+    expect(await page.textContent(`${worker} th`)).toContain(`:${process.pid}`);
+    expect(await page.isHidden('#workers-none')).toBe(true);
     await screenshot(page, 'console-09-cluster');
     await page.close();
   }, 30_000);

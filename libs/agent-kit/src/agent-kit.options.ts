@@ -24,6 +24,12 @@ export interface AgentKitOptions {
   redeliveryGraceMs?: number;
   /** How long a run waits for the broker to take an event (through reconnects) before it is requeued. Default 60000. */
   publishRetryMs?: number;
+  /**
+   * How often the worker announces itself (its workflows, runs in progress)
+   * on `agent-stream.agent-workers` for the gateways' cluster view. Gateways
+   * forget it after 3 missed heartbeats. Default 5000.
+   */
+  heartbeatIntervalMs?: number;
   /** How `output()`/`stream()` gather deltas into events: window (default 40 ms) and bytes per event (default 16 KiB). */
   output?: OutputCoalescing;
 }

@@ -4,7 +4,7 @@ import { DiscoveryService } from '@nestjs/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { agentCommandRoutingKey, CancelRequestCommand, CommandRoutingKeys, Exchanges, FeedbackRequestCommand, StartRequestCommand } from '@app/contracts';
 import { AppConfig } from '@app/config';
-import { BrokerConsumer, settle } from '@app/messaging';
+import { BrokerConsumer, BrokerPublisher, settle } from '@app/messaging';
 import { AgentEventSink } from './agent-event-sink';
 import { parseCommand, parseForwardedCommand } from './parse-command';
 import { AgentWorkflowMeta, type AgentWorkflow } from './agent-workflow';
@@ -12,6 +12,7 @@ import { AGENT_KIT_OPTIONS, type AgentKitOptions } from './agent-kit.options';
 import { RunClaims } from './run-claims';
 import { RunRegistry, type StartResult } from './run-registry';
 import { planWorkflowRoutes, type FoundWorkflow, type WorkflowRoute } from './workflow-routes';
+import { WorkerHeartbeat } from './worker-heartbeat';
 import { WorkerMetrics } from './worker-metrics';
 
 const DEFAULT_DRAIN_MS = 5000;
@@ -54,6 +55,7 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private startConsumer?: { channel: Channel; consumerTags: string[] };
   /** By routing key: `request.start` (default workflow) and `request.start.<name>`. */
   private routes = new Map<string, WorkflowRoute>();
+  private heartbeat?: WorkerHeartbeat;
 
   constructor(
     sink: AgentEventSink,
@@ -62,6 +64,7 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(AGENT_KIT_OPTIONS) private readonly options: AgentKitOptions,
     amqp: AmqpConnection,
     private readonly discovery: DiscoveryService,
+    private readonly publisher: BrokerPublisher,
     @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     this.registry = new RunRegistry(sink, { abortGraceMs: options.abortGraceMs, output: options.output });
@@ -69,7 +72,8 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const routes = planWorkflowRoutes(this.findWorkflows());
+    const found = this.findWorkflows();
+    const routes = planWorkflowRoutes(found);
     this.routes = new Map(routes.map((route) => [route.routingKey, route]));
     // Commands first: a cancel for a run this worker is about to take must not slip past. `request.*`
     // takes cancel, feedback and every extension command (`request.<name>`) without knowing their
@@ -103,6 +107,18 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
       (message, channel) => void this.onStart(message, channel),
     );
     this.logger.log(`serving ${routes.map((r) => r.routingKey).join(', ')}`);
+    // Announced once it takes starts, so a worker the console shows is one a start can reach.
+    this.heartbeat = new WorkerHeartbeat(
+      this.publisher,
+      {
+        workflows: found
+          .map(({ name, isDefault }) => ({ ...(name === undefined ? {} : { name }), default: isDefault || name === undefined }))
+          .sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '')),
+        runsInProgress: () => this.registry.active,
+      },
+      this.options.heartbeatIntervalMs,
+    );
+    await this.heartbeat.start();
   }
 
   /** Every `@AgentWorkflow` provider of the app, plus an undecorated `options.workflow` (the default). */
@@ -124,6 +140,12 @@ export class AgentWorker implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.draining = true;
     this.stopTakingStarts();
+    await this.heartbeat?.draining();
+    await this.drain();
+    await this.heartbeat?.stop();
+  }
+
+  private async drain(): Promise<void> {
     if (this.inFlight.size === 0) return;
     const drainMs = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
     this.logger.log(`waiting up to ${drainMs} ms for ${this.inFlight.size} run(s) to end`);

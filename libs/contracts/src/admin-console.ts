@@ -42,6 +42,44 @@ export class AgentWorkersView {
   ready!: number;
 }
 
+export class AgentWorkerWorkflowView {
+  @ApiPropertyOptional({ description: 'its `@AgentWorkflow` name; absent for an undecorated default workflow' })
+  name?: string;
+
+  @ApiProperty({ description: 'it also takes starts that name no workflow (`request.start`)' })
+  default!: boolean;
+}
+
+/** An agent worker as its heartbeats on `agent-stream.agent-workers` describe it (docs/protocol.md §2). */
+export class AgentWorkerInstanceView {
+  @ApiProperty({ description: 'random per process start' })
+  workerId!: string;
+
+  @ApiProperty()
+  host!: string;
+
+  @ApiProperty({ type: 'integer' })
+  pid!: number;
+
+  @ApiProperty({ enum: ['serving', 'draining'], description: 'draining: shutting down, takes no more starts, finishing its runs' })
+  state!: 'serving' | 'draining';
+
+  @ApiProperty({ type: [AgentWorkerWorkflowView], description: 'the workflows it takes starts for' })
+  workflows!: AgentWorkerWorkflowView[];
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'runs it had in progress at its last heartbeat' })
+  runsInProgress!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  startedAt!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'when this gateway last heard its heartbeat' })
+  heartbeatAt!: string;
+
+  @ApiProperty({ type: 'integer', description: 'the interval it announced (ms); it is forgotten after 3 missed heartbeats' })
+  intervalMs!: number;
+}
+
 /** `GET /admin/instances`. */
 export class AdminInstancesView {
   @ApiProperty({ type: [GatewayInstanceView], description: 'gateways heard from within PRESENCE_STALE_MS, oldest first' })
@@ -49,6 +87,9 @@ export class AdminInstancesView {
 
   @ApiProperty({ type: AgentWorkersView, nullable: true, description: 'null when the broker cannot say now' })
   agentWorkers!: AgentWorkersView | null;
+
+  @ApiProperty({ type: [AgentWorkerInstanceView], description: 'agent workers this gateway heard a heartbeat from within their last 3 intervals, oldest first' })
+  workers!: AgentWorkerInstanceView[];
 }
 
 export class DeadLetterReason {

@@ -1,4 +1,5 @@
-import { IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ANSWER_MAX_CHARS, USER_QUERY_MAX_CHARS } from './client-commands';
 import { MAX_ID_CHARS, REQUEST_ID_MESSAGE, REQUEST_ID_PATTERN, WORKFLOW_MESSAGE, WORKFLOW_PATTERN } from './request-status';
 import type { RecordedMessage } from './server-messages';
@@ -30,6 +31,12 @@ export const Exchanges = {
    * hook binds a durable queue of its own; nothing else reads it.
    */
   requestEvents: 'agent-stream.request-events',
+  /**
+   * Agent worker heartbeats (fanout, not persistent, one `AgentWorkerHeartbeat`
+   * per message): every gateway instance binds a queue of its own and keeps
+   * the workers it heard from lately (`GET /admin/instances`).
+   */
+  agentWorkers: 'agent-stream.agent-workers',
 } as const;
 
 export const Queues = {
@@ -192,4 +199,60 @@ export class FeedbackRequestCommand {
 export interface RequestEventEnvelope {
   owner: string;
   message: RecordedMessage;
+}
+
+/** One workflow an agent worker serves, as its heartbeat names it. */
+export class AgentWorkerWorkflow {
+  /** Its `@AgentWorkflow` name; absent for an undecorated default workflow (`AgentKitModule.forRoot({ workflow })`). */
+  @IsOptional() @IsString() @Matches(WORKFLOW_PATTERN, { message: WORKFLOW_MESSAGE })
+  name?: string;
+
+  /** It also takes `request.start` (starts that name no workflow). */
+  @IsBoolean()
+  default!: boolean;
+}
+
+export const AGENT_WORKER_STATES = ['serving', 'draining', 'stopped'] as const;
+export type AgentWorkerState = (typeof AGENT_WORKER_STATES)[number];
+/** How many heartbeats a gateway may miss before it forgets a worker. */
+export const AGENT_WORKER_MISSED_HEARTBEATS = 3;
+/** A worker may serve at most this many workflows in one heartbeat (a bound for the gateway, not a product limit in practice). */
+export const AGENT_WORKER_MAX_WORKFLOWS = 200;
+/** Bounds of a heartbeat's `intervalMs`. */
+export const AGENT_WORKER_INTERVAL_MIN_MS = 100;
+export const AGENT_WORKER_INTERVAL_MAX_MS = 3_600_000;
+
+/**
+ * What an agent worker publishes to `agent-stream.agent-workers` every
+ * `intervalMs` (and once more, `stopped`, when it shuts down). A gateway
+ * forgets a worker it has not heard from for AGENT_WORKER_MISSED_HEARTBEATS
+ * intervals, or at once on `stopped`.
+ */
+export class AgentWorkerHeartbeat {
+  /** Random per process start. */
+  @IsString() @Length(1, MAX_ID_CHARS) @NoNulCharacters()
+  workerId!: string;
+
+  @IsString() @Length(1, MAX_ID_CHARS) @NoNulCharacters()
+  host!: string;
+
+  @IsInt() @Min(0)
+  pid!: number;
+
+  /** `serving`; `draining` while it shuts down (takes no more starts, finishes its runs); `stopped` last. */
+  @IsIn(AGENT_WORKER_STATES)
+  state!: AgentWorkerState;
+
+  @IsArray() @ArrayMaxSize(AGENT_WORKER_MAX_WORKFLOWS) @ValidateNested({ each: true }) @Type(() => AgentWorkerWorkflow)
+  workflows!: AgentWorkerWorkflow[];
+
+  @IsInt() @Min(0)
+  runsInProgress!: number;
+
+  @IsISO8601({ strict: true })
+  startedAt!: string;
+
+  /** Until the next heartbeat (ms). */
+  @IsInt() @Min(AGENT_WORKER_INTERVAL_MIN_MS) @Max(AGENT_WORKER_INTERVAL_MAX_MS)
+  intervalMs!: number;
 }

@@ -50,10 +50,22 @@ export type DeliveryHandler = (message: ConsumeMessage, channel: Channel) => voi
  * deliveries (group commit, multiple-ack, dead-lettering with a reason) and
  * per-instance queues must be re-created on a new connection.
  * Handlers of one message at a time use `@Subscribe` (BrokerSubscriptions),
- * built on this. Two of ours stay raw: the recorder (a batch per flush, one
- * multiple-ack, retried as a whole, never dead-lettered for a database
- * outage) and live delivery's per-instance fan-out queue (server-named,
- * exclusive, no retry: a missed event is read from the log instead).
+ * built on this. Ours that stay raw, and why:
+ * - the recorder: a batch per flush, one multiple-ack, retried as a whole,
+ *   never dead-lettered for a database outage;
+ * - live delivery's per-instance fan-out queue: server-named, exclusive, no
+ *   retry (a missed event is read from the log instead);
+ * - the agent worker's starts: a start stays unacked for its whole run, may
+ *   be handed back to the queue for the worker that holds its claim, and all
+ *   workflows' queues share one prefetch (libs/agent-kit agent-worker.ts);
+ * - the agent worker's commands (cancel, feedback, extension commands): a
+ *   broadcast, so a per-process queue (server-named, exclusive, auto-delete)
+ *   where `@Subscribe` takes one durable queue shared by the cluster; acked
+ *   on arrival, never retried or dead-lettered: only the worker holding the
+ *   run acts, the others ignore it, and a cancel for a start still waiting
+ *   in its queue is caught by the gateway's cancel marker instead;
+ * - the gateway's agent worker heartbeats: per instance too (every gateway
+ *   needs every heartbeat), and a lost one is replaced by the next.
  */
 @Injectable()
 export class BrokerConsumer implements BeforeApplicationShutdown {

@@ -16,6 +16,8 @@ export interface PublishOptions {
    * with UnroutableMessageError.
    */
   mandatory?: boolean;
+  /** Per-message TTL (ms, as AMQP wants it: a string): a message not consumed by then is dropped. */
+  expiration?: string;
 }
 
 /**

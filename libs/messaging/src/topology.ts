@@ -15,6 +15,7 @@ export const EXCHANGES: RabbitMQExchangeConfig[] = [
   { name: Exchanges.recordedByBucket, type: 'direct', options: { durable: true } },
   { name: Exchanges.deadLetter, type: 'direct', options: { durable: true } },
   { name: Exchanges.requestEvents, type: 'topic', options: { durable: true } },
+  { name: Exchanges.agentWorkers, type: 'fanout', options: { durable: true } },
 ];
 
 /** The ingest queue and every ingest shard queue: one active consumer at a time, dead-lettered. */

@@ -16,7 +16,7 @@ export class AdminClusterController {
   @ApiOperation({
     summary: 'Gateway instances and agent workers',
     description:
-      'Every gateway heard from within PRESENCE_STALE_MS, with the gauges of its last presence report (sockets, watched requests, ingest shards held…), and how many agent workers consume the start queue.',
+      'Every gateway heard from within PRESENCE_STALE_MS, with the gauges of its last presence report (sockets, watched requests, ingest shards held…), how many agent workers consume the start queue, and the agent workers heard from lately (their heartbeats on `agent-stream.agent-workers`) with the workflows each serves.',
   })
   @ApiOkResponse({ type: AdminInstancesView })
   instances(): Promise<AdminInstancesView> {

@@ -5,9 +5,10 @@ import { AppConfig } from '@app/config';
 import { RequestCatalog } from '@app/persistence';
 import { HealthSampler } from '../metrics';
 import { PresenceReporter } from '../presence';
+import { AgentWorkerDirectory } from './agent-worker-directory';
 import { withOwnChannel } from './own-channel';
 
-/** The cluster as presence sees it, the agent workers as the broker sees them, and this instance's health. */
+/** The cluster as presence sees it, the agent workers as the broker and their heartbeats see them, and this instance's health. */
 @Injectable()
 export class AdminCluster {
   private readonly logger = new Logger(AdminCluster.name);
@@ -18,6 +19,7 @@ export class AdminCluster {
     private readonly health: HealthSampler,
     private readonly amqp: AmqpConnection,
     private readonly config: AppConfig,
+    private readonly workers: AgentWorkerDirectory,
   ) {}
 
   async instances(): Promise<AdminInstancesView> {
@@ -32,6 +34,7 @@ export class AdminCluster {
         watchingSockets: row.watchingSockets,
       })),
       agentWorkers,
+      workers: this.workers.list(),
     };
   }
 

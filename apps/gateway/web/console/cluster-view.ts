@@ -1,4 +1,4 @@
-import type { AdminInstancesView, GatewayInstanceView } from '@app/contracts';
+import type { AdminInstancesView, AgentWorkerInstanceView, GatewayInstanceView } from '@app/contracts';
 import { InstanceGaugeNames } from '@app/contracts/instance-gauges';
 import { byId, h, timeAgo } from '../dom';
 import type { AdminClient } from './admin-client';
@@ -18,7 +18,7 @@ function gaugeLabel(name: string): string {
   return known ? known[1] : name.replace(/^agent_stream_/, '').replace(/_/g, ' ');
 }
 
-/** The gateways presence knows of, each with its gauges, and the agent workers on the start queue. */
+/** The gateways presence knows of, each with its gauges, the agent workers on the start queue, and those that announced themselves with their workflows. */
 export class ClusterView {
   private readonly poller = new Poller(() => this.load(), REFRESH_MS);
 
@@ -55,17 +55,44 @@ export class ClusterView {
       ? `${workers.consumers} agent ${workers.consumers === 1 ? 'worker takes' : 'workers take'} starts from ${workers.queue}; ${workers.ready} ${workers.ready === 1 ? 'start is' : 'starts are'} waiting for one.`
       : 'The broker cannot say now how many agent workers there are.';
     byId('agent-workers').dataset.consumers = String(workers?.consumers ?? '');
+    byId('workers').querySelector('tbody')!.replaceChildren(...view.workers.map(workerRow));
+    byId('workers-none').hidden = view.workers.length > 0;
   }
 }
 
+function secondsAgo(at: string): string {
+  return `${Math.max(0, Math.round((Date.now() - Date.parse(at)) / 1000))} s ago`;
+}
+
+function workerRow(worker: AgentWorkerInstanceView): HTMLElement {
+  return h(
+    'tr',
+    { 'data-worker-id': worker.workerId },
+    h(
+      'th',
+      { scope: 'row' },
+      h('code', { title: worker.workerId }, worker.workerId.slice(0, 8)),
+      h('span', { class: 'muted' }, ` ${worker.host}:${worker.pid}`),
+      worker.state === 'draining' ? h('span', { class: 'tag draining', title: 'shutting down: takes no more starts, finishing its runs' }, 'draining') : null,
+    ),
+    h(
+      'td',
+      { class: 'workflows' },
+      ...worker.workflows.map((w) => h('span', { class: w.default ? 'workflow default' : 'workflow', 'data-workflow': w.name ?? '' }, w.name ?? '(unnamed)')),
+    ),
+    h('td', { class: 'num' }, String(worker.runsInProgress)),
+    h('td', { title: worker.startedAt }, timeAgo(worker.startedAt)),
+    h('td', { title: worker.heartbeatAt }, secondsAgo(worker.heartbeatAt)),
+  );
+}
+
 function instanceRow(instance: GatewayInstanceView, gauges: string[]): HTMLElement {
-  const heartbeatAge = Math.max(0, Math.round((Date.now() - Date.parse(instance.heartbeatAt)) / 1000));
   return h(
     'tr',
     { 'data-instance-id': instance.instanceId, class: instance.self ? 'self' : '' },
     h('th', { scope: 'row' }, h('code', { title: instance.instanceId }, instance.instanceId.slice(0, 8)), instance.self ? h('span', { class: 'tag' }, 'this console’s gateway') : null),
     h('td', { title: instance.startedAt }, timeAgo(instance.startedAt)),
-    h('td', { title: instance.heartbeatAt }, `${heartbeatAge} s ago`),
+    h('td', { title: instance.heartbeatAt }, secondsAgo(instance.heartbeatAt)),
     ...gauges.map((g) => h('td', { class: 'num', 'data-gauge': g }, instance.gauges[g] === undefined ? '–' : String(instance.gauges[g]))),
     h('td', { class: 'num' }, String(instance.watchingSockets)),
   );
