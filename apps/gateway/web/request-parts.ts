@@ -1,22 +1,20 @@
 import type { RequestSnapshot } from '@app/client';
+import { isFinalStatus } from '@app/contracts/request-status';
 import { byId, describeValue, h } from './dom';
 import type { StepRow } from './step-rows';
-
-/** Statuses a request never leaves. */
-export const FINAL_STATUSES = ['completed', 'failed', 'cancelled'];
 
 /** Whether anything about the request has arrived yet (until then it reads as loading). */
 export const hasLoaded = (state: RequestSnapshot): boolean => state.seq > 0 || state.status !== 'unknown';
 
 /**
  * Parts of a request's picture that the progress page and the operator
- * console draw alike: the agent chips, the overall bar, the outcome line.
+ * console draw alike: the header, the agent chips, the overall bar, the outcome line.
  */
 export function renderAgents(list: HTMLElement, state: RequestSnapshot): void {
   list.replaceChildren(
     ...state.agents.map((a) => {
       // An agent still "running" when its request ended was stopped (cancelled, or another agent failed).
-      const status = a.status === 'running' && FINAL_STATUSES.includes(state.status) ? 'stopped' : a.status;
+      const status = a.status === 'running' && isFinalStatus(state.status) ? 'stopped' : a.status;
       return h('li', { class: 'agent', 'data-status': status }, h('span', { class: 'dot' }), h('span', { class: 'agent-name' }, a.agent), h('span', { class: 'agent-status' }, status));
     }),
   );
@@ -26,7 +24,7 @@ export function renderAgents(list: HTMLElement, state: RequestSnapshot): void {
 export function renderOverall(fill: HTMLElement, caption: HTMLElement, state: RequestSnapshot, rows: StepRow[]): void {
   const loaded = hasLoaded(state);
   const done = rows.filter((r) => r.status === 'completed').length;
-  const percent = rows.length === 0 ? (FINAL_STATUSES.includes(state.status) ? 100 : 0) : Math.round((100 * done) / rows.length);
+  const percent = rows.length === 0 ? (isFinalStatus(state.status) ? 100 : 0) : Math.round((100 * done) / rows.length);
   fill.style.width = `${percent}%`;
   (fill.closest('.overall') as HTMLElement).dataset.status = state.status;
   caption.textContent = rows.length === 0 ? (loaded ? 'Planning…' : '') : `${done} of ${rows.length} steps done`;
@@ -34,7 +32,7 @@ export function renderOverall(fill: HTMLElement, caption: HTMLElement, state: Re
 
 /** The result, the error, or the cancellation, once the request has ended. */
 export function renderOutcome(element: HTMLElement, state: RequestSnapshot): void {
-  element.hidden = !FINAL_STATUSES.includes(state.status);
+  element.hidden = !isFinalStatus(state.status);
   element.dataset.status = state.status;
   element.textContent =
     state.status === 'completed' ? describeValue(state.result) : state.status === 'failed' ? describeValue(state.error) || 'The request failed.' : 'The request was cancelled.';
@@ -60,6 +58,6 @@ export function renderRequestHeader(ids: RequestHeaderIds, state: RequestSnapsho
   badge.className = `badge badge-${state.status}`;
   badge.textContent = statusText[state.status] ?? state.status;
   const cancel = byId<HTMLButtonElement>(ids.cancel);
-  cancel.hidden = !loaded || FINAL_STATUSES.includes(state.status);
+  cancel.hidden = !loaded || isFinalStatus(state.status);
   cancel.disabled = state.status === 'cancelling';
 }
