@@ -31,6 +31,10 @@ export interface LoadSpec {
   events?: 'progress' | 'output';
   /** Scenario (f): rejoins timed while this load runs (product only). */
   probe?: { requests: number; missed: number; pauseMs: number };
+  /** How long creating the requests and connecting the watchers may take (default 3 minutes). */
+  setupTimeoutMs?: number;
+  /** Called as the events start to flow (the soak starts its sampler then). */
+  onGo?: () => Promise<void> | void;
 }
 
 /** A generator process's own CPU over the run: at ~90 % of a core it, not the server, may be what limits the figures. */
@@ -152,9 +156,10 @@ export async function runLoad(servers: ServerUnderTest | ServerUnderTest[], spec
       publisher.send({ kind: 'plan', plan: { amqpUrl: target.amqpUrl, requestIds: part, eventsPerRequest, rate, steps: spec.steps, events: spec.events } });
       return publisher;
     });
-    await Promise.all(watchers.map((w) => w.next('created', SETUP_TIMEOUT_MS)));
+    const setupTimeoutMs = spec.setupTimeoutMs ?? SETUP_TIMEOUT_MS;
+    await Promise.all(watchers.map((w) => w.next('created', setupTimeoutMs)));
     watchers.forEach((w) => w.send({ kind: 'connect' }));
-    await Promise.all([...watchers.map((w) => w.next('ready', SETUP_TIMEOUT_MS)), ...publishers.map((p) => p.next('ready', SETUP_TIMEOUT_MS))]);
+    await Promise.all([...watchers.map((w) => w.next('ready', setupTimeoutMs)), ...publishers.map((p) => p.next('ready', setupTimeoutMs))]);
     return await measureWindow(server, spec, plan, { watchers, publishers, prober });
   } finally {
     await processes.stop();
@@ -190,6 +195,7 @@ async function measureWindow(
   watchers.forEach((w) => w.send({ kind: 'go' }));
   publishers.forEach((p) => p.send({ kind: 'go' }));
   prober?.send({ kind: 'go' });
+  await spec.onGo?.();
   await sleep(WARMUP_S * 1000);
   const meters = { server: server.cpuMeter(), broker: new NamedCpuMeter('beam.smp'), postgres: new NamedCpuMeter('postgres') };
   let serverRssMaxBytes = server.rssBytes();

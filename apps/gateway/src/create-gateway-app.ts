@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { loadConfigWithEnvFile } from '@app/config';
-import { setUpOpenApi } from './admin';
+import { answerClientErrorsWithContractBodies, HttpErrorFilter, setUpOpenApi } from './admin';
 import { GatewayModule } from './gateway.module';
 import { ConfiguredIoAdapter } from './socket';
 import { WebhooksModule } from './webhooks';
@@ -28,6 +28,8 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
   const app = await NestFactory.create<NestExpressApplication>(root, { bufferLogs: startupLogger === undefined, abortOnError: false, logger: startupLogger });
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app));
+  app.useGlobalFilters(new HttpErrorFilter());
+  answerClientErrorsWithContractBodies(app.getHttpServer());
   app.enableShutdownHooks();
   setUpOpenApi(app);
   return app;

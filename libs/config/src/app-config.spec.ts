@@ -97,6 +97,15 @@ describe('loadConfig (docs/protocol.md §5)', () => {
       expect(configError({ DATABASE_URL: 'nope' }).message).toMatch(/DATABASE_URL must be a postgres:\/\/ URL/);
     });
 
+    it('MAX_EVENT_BYTES defaults to 262144, reads a number, and refuses non-numbers and more than a quarter of SLOW_CLIENT_MAX_BYTES', () => {
+      expect(loadConfig({}).MAX_EVENT_BYTES).toBe(262_144);
+      expect(loadConfig({ MAX_EVENT_BYTES: '65536' }).MAX_EVENT_BYTES).toBe(65_536);
+      expect(configError({ MAX_EVENT_BYTES: '256k' }).message).toContain('MAX_EVENT_BYTES="256k"');
+      expect(configError({ MAX_EVENT_BYTES: '100' }).message).toContain('MAX_EVENT_BYTES="100"');
+      expect(configError({ MAX_EVENT_BYTES: '300000' }).message).toMatch(/MAX_EVENT_BYTES=300000 must be at most a quarter of SLOW_CLIENT_MAX_BYTES=1048576/);
+      expect(loadConfig({ MAX_EVENT_BYTES: '1048576', SLOW_CLIENT_MAX_BYTES: '4194304' }).MAX_EVENT_BYTES).toBe(1_048_576);
+    });
+
     it('names every bad variable at once', () => {
       const { message } = configError({ PORT: 'x', AMQP_URL: 'y', DATABASE_URL: 'z' });
       expect(message).toMatch(/PORT="x"/);

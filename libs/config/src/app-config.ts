@@ -104,6 +104,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   SOCKET_PING_TIMEOUT_MS = 20_000;
 
+  /** Largest agent event body recorded (docs/protocol.md §2, §5); larger ones are dead-lettered. At most a quarter of what a socket may have queued, so a watcher always takes one. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(256 * 1024 * 1024)
+  MAX_EVENT_BYTES = 256 * 1024;
+
   /** Runs one agent worker takes at once. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   AGENT_CONCURRENCY = 50;
@@ -242,6 +246,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.PRESENCE_STALE_MS < 2 * config.PRESENCE_INTERVAL_MS) {
     problems.push(
       `PRESENCE_STALE_MS=${config.PRESENCE_STALE_MS} must be at least twice PRESENCE_INTERVAL_MS=${config.PRESENCE_INTERVAL_MS}, or live gateways would flicker out of the watcher counts`,
+    );
+  }
+  if (config.MAX_EVENT_BYTES * 4 > config.SLOW_CLIENT_MAX_BYTES) {
+    problems.push(
+      `MAX_EVENT_BYTES=${config.MAX_EVENT_BYTES} must be at most a quarter of SLOW_CLIENT_MAX_BYTES=${config.SLOW_CLIENT_MAX_BYTES}, ` +
+        'or one event (or one state snapshot) could get its watchers dropped as slow clients',
     );
   }
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {

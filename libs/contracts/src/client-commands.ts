@@ -56,6 +56,7 @@ export class FeedbackCommand extends RequestCommand implements wire.FeedbackComm
 
   @IsString()
   @Length(1, MAX_ID_CHARS)
+  @NoNulCharacters()
   questionId!: string;
 
   @IsString()

@@ -247,4 +247,8 @@ export class StateMessage implements wire.StateMessage {
   /** More than the replay limit were missed: `events` holds the last ones only. */
   @ApiPropertyOptional({ enum: [true] })
   truncated?: true;
+
+  /** Values left out so that the snapshot stays within its bound (4 × SLOW_CLIENT_MAX_BYTES) (paths into the full snapshot); the event log keeps them. */
+  @ApiPropertyOptional({ type: [String], description: 'values left out so that the snapshot stays within its bound (paths into the full snapshot, e.g. `steps[3].result`)' })
+  omitted?: string[];
 }

@@ -198,6 +198,8 @@ export class RequestStore {
     replayLimit: number,
     /** Runs on the row's owner before anything else is read; throw to refuse the read. */
     authorize: (owner: string) => void = () => undefined,
+    /** Replayed events take at most about this many bytes (the newest ones are kept), so a long history is never all read. */
+    replayMaxBytes = Infinity,
   ): Promise<StateMessage> {
     const rows = await this.sessions.query<StateRow>(STATE_STATEMENT, [requestId]);
     const row = rows[0];
@@ -223,8 +225,9 @@ export class RequestStore {
     if (lastSeq === undefined) return state;
     // seq is gap-free, so "the last replayLimit events" is a seq range.
     const from = Math.max(lastSeq, row.last_seq - Math.max(0, replayLimit));
-    const events = from < row.last_seq ? await this.selectEvents(requestId, from, row.last_seq) : [];
-    return from > lastSeq ? { ...state, events, truncated: true } : { ...state, events };
+    const events = from < row.last_seq ? await this.selectEvents(requestId, from, row.last_seq, replayMaxBytes) : [];
+    const firstReplayed = events.length > 0 ? events[0].seq - 1 : row.last_seq;
+    return firstReplayed > lastSeq ? { ...state, events, truncated: true } : { ...state, events };
   }
 
   /** Recorded messages with seq > afterSeq, ascending, at most `limit`. */
@@ -263,10 +266,24 @@ export class RequestStore {
     await this.dataSource.query('SELECT 1');
   }
 
-  private async selectEvents(requestId: string, afterSeq: number, upToSeq: number): Promise<RecordedMessage[]> {
+  private async selectEvents(requestId: string, afterSeq: number, upToSeq: number, maxBytes: number): Promise<RecordedMessage[]> {
+    if (maxBytes === Infinity) {
+      const rows = await this.sessions.query<EventRow>(
+        { name: 'agent-stream.events-between', text: `SELECT ${EVENT_COLUMNS} FROM request_events WHERE request_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq` },
+        [requestId, afterSeq, upToSeq],
+      );
+      return rows.map(toMessage);
+    }
+    // The newest events whose payloads (plus an envelope's worth each) add up to at most maxBytes: a gap-free suffix.
     const rows = await this.sessions.query<EventRow>(
-      { name: 'agent-stream.events-between', text: `SELECT ${EVENT_COLUMNS} FROM request_events WHERE request_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq` },
-      [requestId, afterSeq, upToSeq],
+      {
+        name: 'agent-stream.events-between-bounded',
+        text: `SELECT ${EVENT_COLUMNS} FROM (
+                 SELECT ${EVENT_COLUMNS}, sum(octet_length(payload::text) + 128) OVER (ORDER BY seq DESC) AS newer_bytes
+                   FROM request_events WHERE request_id = $1 AND seq > $2 AND seq <= $3) e
+                WHERE newer_bytes <= $4 ORDER BY seq`,
+      },
+      [requestId, afterSeq, upToSeq, maxBytes],
     );
     return rows.map(toMessage);
   }

@@ -1,6 +1,6 @@
 import { applyDecorators, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { AdminApi } from './admin-api.decorators';
-import { AdminErrorFilter } from './admin-error.filter';
+import { HttpErrorFilter } from './http-error.filter';
 import { AdminGuard } from './admin.guard';
 import { ContractValidationPipe } from './contract-validation.pipe';
 
@@ -11,5 +11,5 @@ import { ContractValidationPipe } from './contract-validation.pipe';
  * and the OpenAPI security and error responses.
  */
 export function AdminOnly(): ClassDecorator {
-  return applyDecorators(AdminApi(), UseGuards(AdminGuard), UsePipes(ContractValidationPipe), UseFilters(AdminErrorFilter));
+  return applyDecorators(AdminApi(), UseGuards(AdminGuard), UsePipes(ContractValidationPipe), UseFilters(HttpErrorFilter));
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   AdminCancelResult,
@@ -11,7 +11,6 @@ import {
   RECORDED_MESSAGE_MODELS,
 } from '@app/contracts';
 import { AdminApi, UnknownRequestResponse } from './admin-api.decorators';
-import { AdminErrorFilter } from './admin-error.filter';
 import { AdminGuard, type AdminHttpRequest } from './admin.guard';
 import { AdminRequests } from './admin-requests.service';
 import { ContractValidationPipe } from './contract-validation.pipe';
@@ -23,7 +22,6 @@ import { ContractValidationPipe } from './contract-validation.pipe';
 @Controller('admin/requests')
 @UseGuards(AdminGuard)
 @UsePipes(ContractValidationPipe)
-@UseFilters(AdminErrorFilter)
 export class AdminController {
   constructor(private readonly requests: AdminRequests) {}
 

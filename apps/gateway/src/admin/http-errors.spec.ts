@@ -1,3 +1,4 @@
+import { NotFoundException, ServiceUnavailableException, BadRequestException } from '@nestjs/common';
 import { CommandError, ErrorCode } from '@app/contracts';
 import { httpStatusOf, MissingCredentialsError, toHttpError } from './http-errors';
 
@@ -26,5 +27,25 @@ describe('contract error codes as HTTP statuses', () => {
     const details = [{ field: 'limit', reasons: ['too big'] }];
     expect(toHttpError(new CommandError(ErrorCode.VALIDATION_FAILED, 'bad', details))).toEqual({ status: 400, body: { code: 'VALIDATION_FAILED', message: 'bad', details } });
     expect(toHttpError(new TypeError('secret internals'))).toEqual({ status: 500, body: { code: 'INTERNAL', message: 'internal error' } });
+  });
+
+  it("the framework's client errors keep their status with the matching contract code", () => {
+    expect(toHttpError(new NotFoundException('Cannot GET /x'))).toEqual({ status: 404, body: { code: 'NOT_FOUND', message: 'Cannot GET /x' } });
+    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, statusCode: 413, expose: true });
+    expect(toHttpError(tooLarge)).toEqual({ status: 413, body: { code: 'VALIDATION_FAILED', message: 'request entity too large' } });
+    const hidden = Object.assign(new Error('secret'), { status: 500, expose: false });
+    expect(toHttpError(hidden)).toEqual({ status: 500, body: { code: 'INTERNAL', message: 'internal error' } });
+  });
+
+  it('an undecodable path segment is a 400 naming its parameter', () => {
+    expect(toHttpError(new BadRequestException("Failed to decode param '%ED'"), '/admin/requests/%ED/events?x=1')).toEqual({
+      status: 400,
+      body: { code: 'VALIDATION_FAILED', message: 'invalid path: id', details: [{ field: 'id', reasons: ['id must be valid percent-encoded UTF-8'] }] },
+    });
+  });
+
+  it('a failed readiness check is UNAVAILABLE naming what is down', () => {
+    const down = new ServiceUnavailableException({ status: 'error', info: {}, error: { broker: { status: 'down', message: 'not connected' } }, details: {} });
+    expect(toHttpError(down)).toEqual({ status: 503, body: { code: 'UNAVAILABLE', message: 'not ready: broker (not connected)' } });
   });
 });

@@ -4,7 +4,9 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { DEAD_LETTER_REASON_HEADER, Exchanges, mapAgentEvent, Queues, UnusableEventError, type EventDraft, type RecordedMessage } from '@app/contracts';
 import { BrokerConsumer, BrokerPublisher, INGEST_QUEUE_OPTIONS, settle, type ConsumerHandle } from '@app/messaging';
 import { mergeBatchResults, RequestStore, type BatchResult } from '@app/persistence';
+import { AppConfig } from '@app/config';
 import { GatewayMetrics } from '../metrics';
+import { decodeAgentEventBody } from './agent-event-body';
 import { RecordedEventsPublisher } from './recorded-events.publisher';
 
 /** Largest batch taken from the queue at once (the store writes it in one statement per group of requests). */
@@ -73,6 +75,7 @@ export class EventRecorder implements BeforeApplicationShutdown {
     private readonly store: RequestStore,
     private readonly recorded: RecordedEventsPublisher,
     private readonly metrics: GatewayMetrics,
+    private readonly config: AppConfig,
   ) {}
 
   /** Starts recording a shard whose lease this instance just took: consumes its queues. */
@@ -174,10 +177,10 @@ export class EventRecorder implements BeforeApplicationShutdown {
     const unusable: Unusable[] = [];
     for (const delivery of batch) {
       try {
-        const body: unknown = JSON.parse(delivery.message.content.toString('utf8'));
+        const body = decodeAgentEventBody(delivery.message.content, this.config.MAX_EVENT_BYTES);
         usable.push({ ...delivery, draft: mapAgentEvent(body, delivery.fallbackEventId) });
       } catch (error) {
-        const reason = error instanceof UnusableEventError ? error.message : 'body is not valid UTF-8 JSON';
+        const reason = error instanceof UnusableEventError ? error.message : `body cannot be used: ${(error as Error).message}`;
         unusable.push({ ...delivery, reason });
       }
     }

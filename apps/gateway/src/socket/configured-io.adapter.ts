@@ -9,6 +9,7 @@ import type { Server, ServerOptions } from 'socket.io';
 type IoSocket = Parameters<IoAdapter['bindMessageHandlers']>[0];
 import { AppConfig } from '@app/config';
 import { isAllowedOrigin } from './cors-policy';
+import { depthCappedParser } from './depth-capped-parser';
 
 /** Frames up to 1 MiB are read (and answered VALIDATION_FAILED when over a field's limit); larger ones close the connection. */
 export const MAX_FRAME_BYTES = 1024 * 1024 + 64 * 1024;
@@ -43,6 +44,7 @@ export class ConfiguredIoAdapter extends IoAdapter {
       allowRequest: (req: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void) =>
         allowed(req) ? callback(null, true) : callback('origin not allowed', false),
       maxHttpBufferSize: MAX_FRAME_BYTES,
+      parser: depthCappedParser,
       // A client whose network vanished without a close frame is noticed after interval + timeout (both sides).
       pingInterval: this.config.SOCKET_PING_INTERVAL_MS,
       pingTimeout: this.config.SOCKET_PING_TIMEOUT_MS,

@@ -59,4 +59,24 @@ describe('SendQueueMeter', () => {
     await tick();
     expect(overflow).not.toHaveBeenCalled();
   });
+
+  it('an allowed answer (a state) does not count until it is sent; what follows it does', async () => {
+    const connection = new FakeConnection();
+    const overflow = jest.fn();
+    const meter = new SendQueueMeter(connection as never, { maxMessages: 1000, maxBytes: 100 }, overflow);
+    meter.allowNextMessage();
+    connection.queue('s'.repeat(500)); // the state
+    connection.flush();
+    connection.queue('a'.repeat(90)); // 590 waiting, 500 of them allowed
+    await tick();
+    expect(overflow).not.toHaveBeenCalled();
+    connection.flush();
+    connection.transport.socket.bufferedAmount = 140; // the kernel took all of the state but 50 bytes: the allowance shrinks with it
+    connection.queue('b'.repeat(5));
+    await tick();
+    expect(overflow).not.toHaveBeenCalled(); // 145 waiting, 50 of them the state's
+    connection.queue('c'.repeat(40));
+    await tick();
+    expect(overflow).toHaveBeenCalledTimes(1);
+  });
 });

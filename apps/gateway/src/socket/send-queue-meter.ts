@@ -24,6 +24,11 @@ export class SendQueueMeter {
   /** Bytes in engine.io's write buffer; handed to the transport (and zeroed) on each flush. */
   private bufferBytes = 0;
   private tripped = false;
+  /** The next packet is an answer the client asked for (a `state`): it does not count against the byte limit. */
+  private allowNext = false;
+  /** What is left of that answer to send, and the bytes queued behind it (sent only after it: one FIFO). */
+  private allowance = 0;
+  private queuedBehind = 0;
 
   constructor(
     private readonly connection: EngineConnection,
@@ -31,12 +36,24 @@ export class SendQueueMeter {
     private readonly overflow: (queued: { messages: number; bytes: number }) => void,
   ) {
     connection.on('packetCreate', (packet) => {
-      this.bufferBytes += sizeOf(packet.data);
+      const size = sizeOf(packet.data);
+      this.bufferBytes += size;
+      if (this.allowNext) [this.allowNext, this.allowance, this.queuedBehind] = [false, size, 0];
+      else if (this.allowance > 0) this.queuedBehind += size;
       this.check();
     });
     connection.on('flush', () => {
       this.bufferBytes = 0;
     });
+  }
+
+  /**
+   * The next message is an answer the client asked for (a `state`, bounded
+   * on its own), not a backlog of the live stream: it does not count against
+   * the byte limit while it waits. What is queued behind it does.
+   */
+  allowNextMessage(): void {
+    this.allowNext = true;
   }
 
   private check(): void {
@@ -45,7 +62,9 @@ export class SendQueueMeter {
     const messages = this.connection.writeBuffer.length + 1;
     const transport = this.connection.transport;
     const bytes = this.bufferBytes + (transport?.name === 'websocket' ? (transport.socket?.bufferedAmount ?? 0) : 0);
-    if (messages > this.limits.maxMessages || bytes > this.limits.maxBytes) {
+    // Whatever has left the queue left from the front: the answer first.
+    this.allowance = Math.max(0, Math.min(this.allowance, bytes - this.queuedBehind));
+    if (messages > this.limits.maxMessages || bytes - this.allowance > this.limits.maxBytes) {
       this.tripped = true;
       // Not from inside engine.io's sendPacket, which goes on to push and flush this packet.
       process.nextTick(() => this.overflow({ messages, bytes }));

@@ -28,6 +28,7 @@ import { toAckFailure } from './ack';
 import { CommandRateLimiter } from './command-rate-limiter';
 import { SendQueueMeter } from './send-queue-meter';
 import { ConnectionQuota } from './connection-quota';
+import { fitState } from './state-budget';
 
 interface SocketData {
   principal: Principal;
@@ -36,8 +37,17 @@ interface SocketData {
   watching: Set<string>;
   /** The last command taken from this socket: the next one starts when it ends. */
   tail: Promise<unknown>;
+  /** What waits to be sent to this socket; a `state` it asked for is let through on top of the limit. */
+  sendQueue: SendQueueMeter;
 }
 type StreamSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/**
+ * A `state` takes at most this many times SLOW_CLIENT_MAX_BYTES of JSON: room
+ * for the replay a client dropped at that limit needs, and a bound whatever
+ * was recorded.
+ */
+const STATE_MAX_QUEUES = 4;
 
 /** Each watched request costs memory until the socket leaves it. */
 const MAX_WATCHED_PER_SOCKET = 1000;
@@ -99,7 +109,7 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
           data.limiter = new CommandRateLimiter(this.config.RATE_LIMIT_PER_SECOND);
           data.watching = new Set();
           data.tail = Promise.resolve();
-          this.dropWhenTooSlow(socket);
+          data.sendQueue = this.dropWhenTooSlow(socket);
           socket.onAny(this.commandListener as (...args: unknown[]) => void);
           next();
         },
@@ -268,11 +278,17 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     this.beginWatching(socket, requestId);
     try {
       // Owner and snapshot come from one read of the row: nothing can be created in between.
-      const state = await this.store.getState(requestId, lastSeq, this.config.REPLAY_LIMIT, (owner) => {
+      // Bounded on its own (and let past the slow-client limit): a client dropped at that limit must get back all it missed.
+      const stateMaxBytes = STATE_MAX_QUEUES * this.config.SLOW_CLIENT_MAX_BYTES;
+      const authorize = (owner: string) => {
         if (!mayAccess(principal, owner)) throw forbidden();
-      });
+      };
+      const state = fitState(await this.store.getState(requestId, lastSeq, this.config.REPLAY_LIMIT, authorize, stateMaxBytes), stateMaxBytes);
       this.delivery.completeSync(socket, requestId, state.seq, {
-        beforeFlush: () => socket.emit('state', state),
+        beforeFlush: () => {
+          socket.data.sendQueue.allowNextMessage();
+          socket.emit('state', state);
+        },
         mayAccess: (owner) => mayAccess(principal, owner),
       });
       return state.seq;
@@ -311,9 +327,9 @@ export class StreamGateway implements OnGatewayInit, OnGatewayConnection, OnGate
    * at most the discarded queue plus what was recorded until it rejoined,
    * which REPLAY_LIMIT covers when the queue limit stays below it.
    */
-  private dropWhenTooSlow(socket: Socket): void {
+  private dropWhenTooSlow(socket: Socket): SendQueueMeter {
     const limits = { maxMessages: this.config.SLOW_CLIENT_MAX_QUEUED, maxBytes: this.config.SLOW_CLIENT_MAX_BYTES };
-    new SendQueueMeter(socket.conn as never, limits, ({ messages, bytes }) => {
+    return new SendQueueMeter(socket.conn as never, limits, ({ messages, bytes }) => {
       this.logger.warn(`dropping slow client ${socket.id} (${messages} messages, ${bytes} bytes queued)`);
       // Discard the backlog and close the transport: a server-side disconnect would first
       // wait for the backlog to drain and would tell the client not to reconnect.

@@ -159,6 +159,8 @@ export interface StateMessage {
   events?: RecordedMessage[];
   /** More than the replay limit were missed: `events` holds the last ones only. */
   truncated?: true;
+  /** Values left out so that the snapshot stays within its bound (4 × SLOW_CLIENT_MAX_BYTES) (paths into the full snapshot); the event log keeps them. */
+  omitted?: string[];
 }
 
 /** The `error` sent when a handshake asks to watch someone else's request: not recorded, no `seq`. */
