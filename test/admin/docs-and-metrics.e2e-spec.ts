@@ -1,6 +1,7 @@
 import { TestBroker } from '../support/broker';
 import { connectAs, demoContext, newRequestId, newUser, withGatewayAndAgents } from '../support/gateway-harness';
 import { eventually, http } from '../support/admin-http';
+import { metricSample } from '../support/metrics-text';
 
 /** docs/protocol.md §3 metric names, kinds and labels. */
 const METRICS: Array<[string, 'gauge' | 'counter' | 'histogram', string[]]> = [
@@ -15,18 +16,6 @@ const METRICS: Array<[string, 'gauge' | 'counter' | 'histogram', string[]]> = [
   ['agent_stream_delivery_latency_seconds', 'histogram', []],
   ['agent_stream_requests_finished_total', 'counter', ['status']],
 ];
-
-/** Sum of every sample of `name` whose labels include `labels`. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const got = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) total += Number(match[3]);
-  }
-  return total;
-}
 
 describe('operator HTTP: OpenAPI and metrics', () => {
   const product = withGatewayAndAgents();
@@ -114,10 +103,10 @@ describe('operator HTTP: OpenAPI and metrics', () => {
 
       const after = await eventually(
         async () => (await http(product.url, '/metrics', { token: null })).body as string,
-        (text) => sample(text, 'agent_stream_events_dead_lettered_total') > sample(before, 'agent_stream_events_dead_lettered_total'),
+        (text) => metricSample(text, 'agent_stream_events_dead_lettered_total') > metricSample(before, 'agent_stream_events_dead_lettered_total'),
         5000,
       );
-      const delta = (name: string, labels?: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
+      const delta = (name: string, labels?: Record<string, string>) => metricSample(after, name, labels) - metricSample(before, name, labels);
       expect(delta('agent_stream_events_dead_lettered_total')).toBe(1);
       expect(delta('agent_stream_events_recorded_total')).toBeGreaterThanOrEqual(recorded.length);
       for (const type of new Set(recorded.map((m) => m.type))) {
@@ -130,8 +119,8 @@ describe('operator HTTP: OpenAPI and metrics', () => {
       expect(delta('agent_stream_record_batch_size_count')).toBeGreaterThan(0);
       expect(delta('agent_stream_record_duration_seconds_count')).toBeGreaterThan(0);
       expect(delta('agent_stream_delivery_latency_seconds_count')).toBeGreaterThan(0);
-      expect(sample(after, 'agent_stream_connected_sockets')).toBeGreaterThanOrEqual(1);
-      expect(sample(after, 'agent_stream_watched_requests')).toBeGreaterThanOrEqual(1);
+      expect(metricSample(after, 'agent_stream_connected_sockets')).toBeGreaterThanOrEqual(1);
+      expect(metricSample(after, 'agent_stream_watched_requests')).toBeGreaterThanOrEqual(1);
       expect(after).not.toContain(requestId);
       expect(after).not.toContain(owner);
       await eventually(() => broker.drainDeadLetters(), (taken) => taken.length > 0, 2000); // leave the queue as found

@@ -3,18 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { closeAll, connectAs, demoContext, newRequestId, newUser, startGateway } from '../support/gateway-harness';
 import { buildApps, freePort, removeBuild, spawnAgentWorker, type AppProcess } from '../support/gateway-process';
 import { eventually } from '../support/admin-http';
-
-/** Sum of every sample of `name` whose labels include `labels` (Prometheus text format). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const got = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) total += Number(match[3]);
-  }
-  return total;
-}
+import { metricSample } from '../support/metrics-text';
 
 /** An agent worker process's own HTTP port (PROTOCOL §5 AGENT_HTTP_PORT): health and metrics. */
 describe('agent worker health and metrics on AGENT_HTTP_PORT', () => {
@@ -72,25 +61,25 @@ describe('agent worker health and metrics on AGENT_HTTP_PORT', () => {
     const slow = newRequestId('slow');
     await client.ack('start', { requestId: slow, userQuery: 'cancel me', context: demoContext({ steps: 5, stepDelayMs: 2000 }) });
     await client.waitFor('progress', (m) => m.requestId === slow);
-    expect(sample(await eventually(metrics, (t) => sample(t, 'agent_stream_agent_runs_in_progress') === 1, 5000), 'agent_stream_agent_runs_in_progress')).toBe(1);
+    expect(metricSample(await eventually(metrics, (t) => metricSample(t, 'agent_stream_agent_runs_in_progress') === 1, 5000), 'agent_stream_agent_runs_in_progress')).toBe(1);
     await client.ack('cancel', { requestId: slow });
     await client.waitFor('request.completed', (m) => m.requestId === slow);
 
-    const after = await eventually(metrics, (t) => sample(t, 'agent_stream_agent_runs_finished_total', { status: 'cancelled' }) === 1, 5000);
-    expect(sample(after, 'agent_stream_agent_runs_in_progress')).toBe(0);
-    expect(sample(after, 'agent_stream_agent_runs_finished_total', { status: 'completed' })).toBe(1);
-    expect(sample(after, 'agent_stream_agent_runs_finished_total', { status: 'cancelled' })).toBe(1);
+    const after = await eventually(metrics, (t) => metricSample(t, 'agent_stream_agent_runs_finished_total', { status: 'cancelled' }) === 1, 5000);
+    expect(metricSample(after, 'agent_stream_agent_runs_in_progress')).toBe(0);
+    expect(metricSample(after, 'agent_stream_agent_runs_finished_total', { status: 'completed' })).toBe(1);
+    expect(metricSample(after, 'agent_stream_agent_runs_finished_total', { status: 'cancelled' })).toBe(1);
     expect(after).not.toContain(done);
     expect(after).not.toContain(owner);
     client.close();
   }, 60_000);
 
   it('counts broker reconnects, and is not ready while the broker is away', async () => {
-    expect(sample(await metrics(), 'agent_stream_agent_broker_reconnects_total')).toBe(0);
+    expect(metricSample(await metrics(), 'agent_stream_agent_broker_reconnects_total')).toBe(0);
     // Every connection of this run's private vhost: the worker's (and the in-process gateway's, which reconnects too).
     execFileSync('rabbitmqctl', ['close_all_connections', '--vhost', process.env.TEST_VHOST!, 'test: broker blip'], { stdio: 'ignore' });
-    const after = await eventually(metrics, (t) => sample(t, 'agent_stream_agent_broker_reconnects_total') >= 1, 15_000);
-    expect(sample(after, 'agent_stream_agent_broker_reconnects_total')).toBe(1);
+    const after = await eventually(metrics, (t) => metricSample(t, 'agent_stream_agent_broker_reconnects_total') >= 1, 15_000);
+    expect(metricSample(after, 'agent_stream_agent_broker_reconnects_total')).toBe(1);
     expect((await fetch(`${workerUrl}/health/ready`)).status).toBe(200);
   }, 30_000);
 

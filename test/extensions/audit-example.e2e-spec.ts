@@ -4,34 +4,15 @@
  * (finished by an agent, or by a cancel before any agent took it), read
  * through GET /admin/audit behind the admin guard.
  */
-import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { Queues } from '@app/contracts';
 import { AuditModule } from '../../docs/examples/audit/audit.module';
 import { adminToken, eventually, http } from '../support/admin-http';
-import { TestBroker } from '../support/broker';
-import { closeAll, connectAs, newRequestId, newUser, startGateway } from '../support/gateway-harness';
+import { newRequestId, newUser, startGateway, withGatewayClientAndBroker } from '../support/gateway-harness';
 import { mintToken } from '../support/tokens';
-import type { StreamClient } from '../support/stream-client';
 
 describe('docs/examples/audit, end to end', () => {
-  let gateway: INestApplication;
-  let url: string;
-  let client: StreamClient;
-  let broker: TestBroker;
   const owner = newUser('audited');
-
-  beforeAll(async () => {
-    ({ app: gateway, url } = await startGateway({}, { imports: [AuditModule] }));
-    client = await connectAs(url, owner);
-    broker = await TestBroker.connect();
-  });
-  afterAll(async () => {
-    client?.close();
-    await closeAll(gateway);
-    await broker?.channel.purgeQueue(Queues.agentStart);
-    await broker?.close();
-  });
+  const product = withGatewayClientAndBroker(owner, () => startGateway({}, { imports: [AuditModule] }));
 
   it('applies its own migration, in its own migrations table', async () => {
     const db = new Client({ connectionString: process.env.DATABASE_URL });
@@ -46,16 +27,16 @@ describe('docs/examples/audit, end to end', () => {
 
   it('writes one row per finished request and lists it at GET /admin/audit', async () => {
     const completed = newRequestId('audit-done');
-    await client.ack('start', { requestId: completed, userQuery: 'audit me' });
+    await product.client.ack('start', { requestId: completed, userQuery: 'audit me' });
     const end = { type: 'request.completed', requestId: completed, agent: 'a', eventId: `${completed}:end`, data: { status: 'failed', error: 'boom' } };
-    await broker.publishAgentEvent(end.type, end);
-    await broker.publishAgentEvent(end.type, end); // a repeat is recorded once
+    await product.broker.publishAgentEvent(end.type, end);
+    await product.broker.publishAgentEvent(end.type, end); // a repeat is recorded once
     const cancelled = newRequestId('audit-cancelled');
-    await client.ack('start', { requestId: cancelled, userQuery: 'never run' });
-    expect(await client.ack('cancel', { requestId: cancelled })).toEqual({ ok: true, status: 'cancelling' });
+    await product.client.ack('start', { requestId: cancelled, userQuery: 'never run' });
+    expect(await product.client.ack('cancel', { requestId: cancelled })).toEqual({ ok: true, status: 'cancelling' });
 
     const reply = await eventually(
-      () => http(url, '/admin/audit?limit=500'),
+      () => http(product.url, '/admin/audit?limit=500'),
       (r) => r.status === 200 && [completed, cancelled].every((id) => r.body.items.some((i: { requestId: string }) => i.requestId === id)),
       10_000,
     );
@@ -66,11 +47,11 @@ describe('docs/examples/audit, end to end', () => {
   });
 
   it('is behind the admin guard, with the admin API error bodies', async () => {
-    expect((await http(url, '/admin/audit', { token: null })).status).toBe(401);
-    const notAdmin = await http(url, '/admin/audit', { token: mintToken('someone') });
+    expect((await http(product.url, '/admin/audit', { token: null })).status).toBe(401);
+    const notAdmin = await http(product.url, '/admin/audit', { token: mintToken('someone') });
     expect(notAdmin).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
-    const bad = await http(url, '/admin/audit?limit=0', { token: adminToken() });
+    const bad = await http(product.url, '/admin/audit?limit=0', { token: adminToken() });
     expect(bad).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED', details: [{ field: 'limit' }] } });
-    expect((await http(url, '/admin/audit?limit=1')).body.items).toHaveLength(1);
+    expect((await http(product.url, '/admin/audit?limit=1')).body.items).toHaveLength(1);
   });
 });

@@ -6,12 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
-import { Queues } from '@app/contracts';
-import { TestBroker } from '../support/broker';
-import { closeAll, connectAs, newRequestId, newUser, startGateway } from '../support/gateway-harness';
-import type { StreamClient } from '../support/stream-client';
+import { newRequestId, newUser, startGateway, withGatewayClientAndBroker } from '../support/gateway-harness';
+import { metricSample } from '../support/metrics-text';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -53,33 +50,19 @@ async function until(check: () => boolean, what: string, timeoutMs: number, desc
 /** What each receiver got so far, when a wait times out. */
 const seen = (r: { received: Received[] }) => r.received.map((x) => `${x.headers['webhook-id']}@${x.at}`);
 
-function sample(metrics: string, name: string, labels: string): number {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
-
 describe('webhooks', () => {
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
   let flaky: Awaited<ReturnType<typeof receiver>>;
   let steady: Awaited<ReturnType<typeof receiver>>;
-  let gateway: INestApplication;
-  let url: string;
-  let client: StreamClient;
-  let broker: TestBroker;
   const owner = newUser('webhooks');
 
   beforeAll(async () => {
     flaky = await receiver([500]);
     steady = await receiver([]);
-    ({ app: gateway, url } = await startGateway({ WEBHOOK_URLS: `${flaky.url},${steady.url}`, WEBHOOK_SECRET: secret }));
-    client = await connectAs(url, owner);
-    broker = await TestBroker.connect();
   });
-  afterAll(async () => {
-    client?.close();
-    await closeAll(gateway);
-    await broker?.channel.purgeQueue(Queues.agentStart);
-    await broker?.close();
+  // Registered after the receivers' hook, so their URLs are known when the gateway starts (and it is closed before they are).
+  const product = withGatewayClientAndBroker(owner, () => startGateway({ WEBHOOK_URLS: `${flaky.url},${steady.url}`, WEBHOOK_SECRET: secret }));
+  afterAll(() => {
     flaky?.server.close();
     steady?.server.close();
   });
@@ -87,9 +70,9 @@ describe('webhooks', () => {
   it('POSTs each finished request to every URL, signed and verifiable; a 500 is retried with the same webhook-id', async () => {
     const requestId = newRequestId('webhook');
     flaky.only = steady.only = requestId;
-    await client.ack('start', { requestId, userQuery: 'notify me' });
-    await broker.publishAgentEvent('request.completed', { type: 'request.completed', requestId, agent: 'a', eventId: `${requestId}:end`, data: { status: 'completed', result: { answer: 42 } } });
-    const completed = await client.waitFor('request.completed', (m) => m.requestId === requestId);
+    await product.client.ack('start', { requestId, userQuery: 'notify me' });
+    await product.broker.publishAgentEvent('request.completed', { type: 'request.completed', requestId, agent: 'a', eventId: `${requestId}:end`, data: { status: 'completed', result: { answer: 42 } } });
+    const completed = await product.client.waitFor('request.completed', (m) => m.requestId === requestId);
 
     await until(() => steady.received.length >= 1 && flaky.received.length >= 2, 'two attempts at the flaky URL, one at the steady one', 45_000, () => ({ steady: seen(steady), flaky: seen(flaky) }));
     // At least once: a repeat (same webhook-id) is allowed, e.g. after a slow broker confirm; a receiver drops it by id.
@@ -113,10 +96,10 @@ describe('webhooks', () => {
     // The retry came after a backoff (first retry 5 s), not at once.
     expect(flaky.received[1].at - flaky.received[0].at).toBeGreaterThanOrEqual(4000);
 
-    const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="ok"')).toBeGreaterThanOrEqual(steady.received.length + flaky.received.length - 1);
-    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="retry"')).toBe(1);
-    expect(sample(metrics, 'agent_stream_webhook_deliveries_total', 'result="failed"')).toBe(0);
-    expect(sample(metrics, 'agent_stream_requests_finished_total', 'status="completed"')).toBeGreaterThanOrEqual(1);
+    const metrics = await (await fetch(`${product.url}/metrics`)).text();
+    expect(metricSample(metrics, 'agent_stream_webhook_deliveries_total', { result: 'ok' })).toBeGreaterThanOrEqual(steady.received.length + flaky.received.length - 1);
+    expect(metricSample(metrics, 'agent_stream_webhook_deliveries_total', { result: 'retry' })).toBe(1);
+    expect(metricSample(metrics, 'agent_stream_webhook_deliveries_total', { result: 'failed' })).toBe(0);
+    expect(metricSample(metrics, 'agent_stream_requests_finished_total', { status: 'completed' })).toBeGreaterThanOrEqual(1);
   });
 });

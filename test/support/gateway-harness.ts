@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Module, type INestApplication, type INestApplicationContext, type Provider, type Type } from '@nestjs/common';
+import { Queues } from '@app/contracts';
 import { createGatewayApp, type GatewayAppOptions } from '../../apps/gateway/src/create-gateway-app';
+import { TestBroker } from './broker';
 import { StreamClient } from './stream-client';
 import { mintToken } from './tokens';
 
@@ -100,4 +102,29 @@ export function withGatewayAndAgents(): { readonly url: string; readonly gateway
   });
   afterAll(() => closeAll(running.agents, running.gateway));
   return running;
+}
+
+/**
+ * For the describe block it is called in: a gateway (started by `start`, called in beforeAll so it
+ * may use what earlier hooks set up), `owner`'s socket to it, and a broker connection for playing the
+ * agents. On the way out, start commands no agent took are purged so later files in the vhost do not get them.
+ */
+export function withGatewayClientAndBroker(
+  owner: string,
+  start: () => Promise<{ app: INestApplication; url: string }> = () => startGateway(),
+): { readonly gateway: INestApplication; readonly url: string; readonly client: StreamClient; readonly broker: TestBroker } {
+  const running: { gateway?: INestApplication; url: string; client?: StreamClient; broker?: TestBroker } = { url: '' };
+  beforeAll(async () => {
+    const { app, url } = await start();
+    Object.assign(running, { gateway: app, url });
+    running.client = await connectAs(url, owner);
+    running.broker = await TestBroker.connect();
+  });
+  afterAll(async () => {
+    running.client?.close();
+    await closeAll(running.gateway);
+    await running.broker?.channel.purgeQueue(Queues.agentStart);
+    await running.broker?.close();
+  });
+  return running as { gateway: INestApplication; url: string; client: StreamClient; broker: TestBroker };
 }

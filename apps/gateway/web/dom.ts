@@ -19,6 +19,15 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return element as T;
 }
 
+/** Shows `message` in the page's #toast for six seconds; a newer message replaces it and restarts the clock. */
+export function showToast(message: string): void {
+  const element = byId('toast');
+  element.textContent = message;
+  element.hidden = false;
+  clearTimeout(Number(element.dataset.timer));
+  element.dataset.timer = String(setTimeout(() => (element.hidden = true), 6000));
+}
+
 /** Short, readable text for any JSON value a step or a request reports. */
 export function describeValue(value: unknown): string {
   if (value === undefined || value === null) return '';

@@ -1,6 +1,6 @@
 import { createClient, type AgentStreamClient, type RequestSnapshot, type RequestWatch } from '@app/client';
 import { showConnection } from './connection-indicator';
-import { byId } from './dom';
+import { byId, showToast } from './dom';
 import { EventLog } from './event-log';
 import { readFragment, showRequestInUrl, tokenSubject } from './page-session';
 import { RecentRequests } from './recent-requests';
@@ -12,14 +12,6 @@ declare global {
     /** The page's SDK client, for the browser test and for poking around in the console. */
     __agentStream?: { client: AgentStreamClient };
   }
-}
-
-function toast(message: string): void {
-  const element = byId('toast');
-  element.textContent = message;
-  element.hidden = false;
-  clearTimeout(Number(element.dataset.timer));
-  element.dataset.timer = String(setTimeout(() => (element.hidden = true), 6000));
 }
 
 function main(): void {
@@ -46,7 +38,7 @@ function main(): void {
     remembered.set(state.requestId, summary);
     recent.remember({ requestId: state.requestId, status: state.status, ...(state.userQuery ? { userQuery: state.userQuery } : {}), ...(state.createdAt ? { startedAt: state.createdAt } : {}) });
     recent.render(current?.requestId ?? null);
-  }, toast);
+  }, showToast);
 
   function open(id: string): void {
     if (current?.requestId === id) return;
@@ -64,7 +56,7 @@ function main(): void {
       recent.remember({ requestId: started.requestId, userQuery, status: started.status });
       open(started.requestId);
     } catch (error) {
-      toast(`Could not start: ${(error as Error).message}`);
+      showToast(`Could not start: ${(error as Error).message}`);
     }
   });
 

@@ -1,10 +1,8 @@
 import type { RequestSnapshot, RequestWatch } from '@app/client';
 import { byId } from './dom';
 import { renderQuestions } from './question-cards';
-import { renderAgents, renderOutcome, renderOverall } from './request-parts';
+import { renderAgents, renderOutcome, renderOverall, renderRequestHeader } from './request-parts';
 import { renderStepRows, stepRows } from './step-rows';
-
-const FINAL = ['completed', 'failed', 'cancelled'];
 
 const STATUS_TEXT: Record<string, string> = {
   unknown: 'Not started',
@@ -53,15 +51,7 @@ export class RequestView {
 
   private render(state: RequestSnapshot): void {
     const watch = this.watch!;
-    const loaded = state.seq > 0 || state.status !== 'unknown';
-    byId('request-title').textContent = state.userQuery ?? (loaded ? 'Request' : 'Loading…');
-    byId('request-id').textContent = state.requestId;
-    const badge = byId('request-status');
-    badge.className = `badge badge-${state.status}`;
-    badge.textContent = STATUS_TEXT[state.status] ?? state.status;
-    const cancel = byId<HTMLButtonElement>('cancel');
-    cancel.hidden = !loaded || FINAL.includes(state.status);
-    cancel.disabled = state.status === 'cancelling';
+    renderRequestHeader({ title: 'request-title', requestId: 'request-id', status: 'request-status', cancel: 'cancel' }, state, STATUS_TEXT);
 
     const rows = stepRows(state);
     renderOverall(byId('overall-fill'), byId('overall-text'), state, rows);

@@ -68,14 +68,20 @@ describe('InSeqOrder (ordered hooks)', () => {
 });
 
 describe('InSeqOrder when the subscription gives up (last attempt)', () => {
-  it('a message that fails its last attempt is not run into again by the next one', async () => {
-    const { log, read } = logOf(3);
+  /** An ordered delivery over a log of `count` whose handler always fails seq 2 and records the seqs it ran. */
+  function poisonedAtSeq2(count: number) {
+    const { log, read } = logOf(count);
     const order = new InSeqOrder(read, () => true, true);
     const handled: number[] = [];
     const handle = async (m: RecordedMessage) => {
       if (m.seq === 2) throw new Error('poison');
       handled.push(m.seq);
     };
+    return { log, order, handled, handle };
+  }
+
+  it('a message that fails its last attempt is not run into again by the next one', async () => {
+    const { log, order, handled, handle } = poisonedAtSeq2(3);
     await order.deliver(log[0], handle);
     await expect(order.deliver(log[1], handle, true)).rejects.toThrow('poison');
     await order.deliver(log[2], handle);
@@ -83,13 +89,7 @@ describe('InSeqOrder when the subscription gives up (last attempt)', () => {
   });
 
   it('a message from the log that fails names its seq; the rest of the request goes on', async () => {
-    const { log, read } = logOf(4);
-    const order = new InSeqOrder(read, () => true, true);
-    const handled: number[] = [];
-    const handle = async (m: RecordedMessage) => {
-      if (m.seq === 2) throw new Error('poison');
-      handled.push(m.seq);
-    };
+    const { log, order, handled, handle } = poisonedAtSeq2(4);
     await order.deliver(log[0], handle);
     await expect(order.deliver(log[2], handle, true)).rejects.toThrow('seq 2, read from the log to keep order, failed: poison');
     await order.deliver(log[3], handle); // 3 (dead-lettered as the carrier of the failure) is read from the log

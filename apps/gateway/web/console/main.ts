@@ -1,6 +1,6 @@
 import { createClient, type AgentStreamClient } from '@app/client';
 import { showConnection } from '../connection-indicator';
-import { byId } from '../dom';
+import { byId, showToast } from '../dom';
 import { tokenSubject } from '../page-session';
 import { AdminCallError, AdminClient } from './admin-client';
 import { ClusterView } from './cluster-view';
@@ -18,14 +18,6 @@ declare global {
 }
 
 const DEAD_COUNT_MS = 10_000;
-
-function toast(message: string): void {
-  const element = byId('toast');
-  element.textContent = message;
-  element.hidden = false;
-  clearTimeout(Number(element.dataset.timer));
-  element.dataset.timer = String(setTimeout(() => (element.hidden = true), 6000));
-}
 
 /** Why a token cannot open the console, in words an operator can act on. */
 function refusal(error: unknown): string {
@@ -82,10 +74,10 @@ function openConsole(token: string, api: AdminClient): void {
 
   const health = new HealthStrip(api);
   const list = new RequestsList(api);
-  const detail = new RequestDetail(client, api, toast, (id, status) => list.showStatus(id, status));
+  const detail = new RequestDetail(client, api, showToast, (id, status) => list.showStatus(id, status));
   const cluster = new ClusterView(api);
   const deadCount = byId('dead-count');
-  const deadLetters = new DeadLettersView(api, toast, (total) => {
+  const deadLetters = new DeadLettersView(api, showToast, (total) => {
     deadCount.hidden = total === 0;
     deadCount.textContent = String(total);
     deadCount.setAttribute('aria-label', `${total} waiting`);

@@ -1,11 +1,11 @@
 import type { AgentStreamClient, RequestSnapshot, RequestWatch } from '@app/client';
 import { byId, timeAgo } from '../dom';
 import { renderQuestions } from '../question-cards';
-import { renderAgents, renderOutcome, renderOverall } from '../request-parts';
+import { renderAgents, renderOutcome, renderOverall, renderRequestHeader } from '../request-parts';
 import { renderStepRows, stepRows } from '../step-rows';
 import type { AdminClient } from './admin-client';
 import { Poller } from './poller';
-import { FINAL_STATUSES, STATUS_TEXT } from './status-text';
+import { STATUS_TEXT } from './status-text';
 import { clockTime, Timeline } from './timeline';
 
 const FACTS_REFRESH_MS = 3000;
@@ -138,15 +138,7 @@ export class RequestDetail {
 
   private render(state: RequestSnapshot): void {
     const watch = this.watch!;
-    const loaded = state.seq > 0 || state.status !== 'unknown';
-    byId('detail-title').textContent = state.userQuery ?? (loaded ? 'Request' : 'Loading…');
-    byId('detail-id').textContent = state.requestId;
-    const badge = byId('detail-status');
-    badge.className = `badge badge-${state.status}`;
-    badge.textContent = STATUS_TEXT[state.status] ?? state.status;
-    const cancel = byId<HTMLButtonElement>('detail-cancel');
-    cancel.hidden = !loaded || FINAL_STATUSES.includes(state.status);
-    cancel.disabled = state.status === 'cancelling';
+    renderRequestHeader({ title: 'detail-title', requestId: 'detail-id', status: 'detail-status', cancel: 'detail-cancel' }, state, STATUS_TEXT);
     byId('fact-started').textContent = state.createdAt ? `${clockTime(state.createdAt).slice(0, 8)} (${timeAgo(state.createdAt)})` : '–';
     byId('fact-updated').textContent = state.updatedAt ? clockTime(state.updatedAt).slice(0, 8) : '–';
     byId('fact-seq').textContent = String(state.seq);

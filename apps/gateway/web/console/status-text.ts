@@ -9,5 +9,3 @@ export const STATUS_TEXT: Record<string, string> = {
   failed: 'Failed',
   cancelled: 'Cancelled',
 };
-
-export const FINAL_STATUSES = ['completed', 'failed', 'cancelled'];
