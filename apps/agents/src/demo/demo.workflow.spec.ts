@@ -68,8 +68,10 @@ describe('DemoWorkflow', () => {
 
   it('askAtStep: asks while the step runs and goes on with the answer', async () => {
     const { sink, session, done } = runDemo({ steps: 2, stepDelayMs: 0, askAtStep: 1 });
-    await sleep(20);
-    const question = sink.events.find((e) => e.type === 'agent.question');
+    // Waits for the question rather than a fixed time: a loaded machine may take longer to get there.
+    const asked = () => sink.events.find((e) => e.type === 'agent.question');
+    for (const deadline = Date.now() + 5000; !asked() && Date.now() < deadline; ) await sleep(5);
+    const question = asked();
     expect(question?.data).toMatchObject({ questionId: 'executor-agent:q2', options: ['go ahead', 'be brief'] });
     session.answer('executor-agent:q2', 'be brief');
     expect(await done).toBe('completed');
