@@ -167,6 +167,8 @@ describe('the operator console in Chromium', () => {
     expect(await page.textContent('#detail-status')).toBe('Waiting for an answer');
     await page.waitForSelector('#timeline li[data-type="question"]');
     await screenshot(page, 'console-06-question');
+    // The operator takes a moment: a pause over the console's 1 s threshold is marked in the timeline (below).
+    await page.waitForTimeout(1200);
     await page.click('#detail-questions .option >> text=be brief');
     await page.waitForSelector('#detail-status.badge-completed', { timeout: 15_000 });
     expect(await page.$('#detail-questions .question')).toBeNull();
@@ -176,6 +178,39 @@ describe('the operator console in Chromium', () => {
     expect(JSON.stringify(state.steps.find((s) => s.step === 2))).toContain('be brief');
     await page.waitForTimeout(700); // bar transitions
     await screenshot(page, 'console-07-answered');
+    await page.close();
+  }, 60_000);
+
+  it('shows a step’s streamed output growing live, and the same text once the run has finished', async () => {
+    // About 6 s of text at 40 tokens/s: the first look lands mid-stream even on a loaded machine.
+    const requestId = await startRun('Write the release announcement', { steps: 2, stepDelayMs: 200, streamAtStep: 2, tokensPerSecond: 40, streamTokens: 240 });
+    const { page } = await signIn();
+    await page.goto(`${running.url}/console#/requests/${requestId}`);
+    const output = '#detail-steps .step:nth-child(2) .step-output';
+    const shown = () => page.evaluate((selector) => document.querySelector(selector)?.textContent ?? '', output);
+    await page.waitForFunction((selector) => (document.querySelector(selector)?.textContent ?? '').length > 80, output, { timeout: 15_000 });
+    expect(await page.textContent('#detail-status')).toMatch(/running/i);
+    const early = await shown();
+    await page.waitForFunction(
+      ([selector, length]) => (document.querySelector(selector as string)?.textContent ?? '').length > (length as number) + 80,
+      [output, early.length],
+      { timeout: 15_000 },
+    );
+    // It grows by appending: what was shown stays, in place.
+    expect((await shown()).startsWith(early)).toBe(true);
+    await screenshot(page, 'console-08-streaming');
+
+    await page.waitForSelector('#detail-status.badge-completed', { timeout: 30_000 });
+    const state = await serverState(requestId);
+    const recorded = state.steps.find((s) => s.step === 2)!.output!;
+    expect(recorded.length).toBeGreaterThan(early.length);
+    await page.waitForFunction(([selector, text]) => document.querySelector(selector)?.textContent === text, [output, recorded]);
+    // Opened again after the run, the step shows the same text.
+    await page.reload();
+    await page.waitForSelector('#detail-status.badge-completed');
+    await page.waitForFunction(([selector, text]) => document.querySelector(selector)?.textContent === text, [output, recorded]);
+    await page.waitForTimeout(700); // bar transitions
+    await screenshot(page, 'console-09-streamed-finished');
     await page.close();
   }, 60_000);
 
@@ -193,7 +228,7 @@ describe('the operator console in Chromium', () => {
     await page.waitForFunction((m) => document.querySelector('#health-dead .reasons')!.textContent!.includes(m), marker, { timeout: 10_000 });
     expect(Number(await page.textContent('#health-dead .figure-value'))).toBeGreaterThanOrEqual(1);
     expect(await page.isVisible('#dead-count')).toBe(true);
-    await screenshot(page, 'console-08-dead-letters');
+    await screenshot(page, 'console-10-dead-letters');
 
     await page.click(`${card} button:has-text("Discard")`);
     expect(await page.textContent(`${card} .dead-actions`)).toContain('Click again to discard');
@@ -220,7 +255,7 @@ describe('the operator console in Chromium', () => {
     ]);
     expect(await page.textContent(`${worker} th`)).toContain(`:${process.pid}`);
     expect(await page.isHidden('#workers-none')).toBe(true);
-    await screenshot(page, 'console-09-cluster');
+    await screenshot(page, 'console-11-cluster');
     await page.close();
   }, 30_000);
 
@@ -235,7 +270,7 @@ describe('the operator console in Chromium', () => {
     // Nor in the list: its rows fit as they are.
     expect(await page.$eval('#requests', (table) => table.scrollWidth <= table.parentElement!.clientWidth)).toBe(true);
     await page.waitForTimeout(700); // bar transitions
-    await screenshot(page, 'console-10-narrow');
+    await screenshot(page, 'console-12-narrow');
     await page.close();
   }, 30_000);
 });
