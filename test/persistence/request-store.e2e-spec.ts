@@ -82,6 +82,10 @@ describe('RequestStore (Postgres)', () => {
     return requestId;
   }
 
+  async function lastSeqOf(requestId: string): Promise<number> {
+    return (await store.findRequest(requestId))!.lastSeq;
+  }
+
   async function seqsOf(requestId: string): Promise<number[]> {
     return (await store.listEvents(requestId, 0, 100_000)).map((m) => m.seq);
   }
@@ -413,6 +417,84 @@ describe('RequestStore (Postgres)', () => {
         const state = await store.getState(id, undefined, 10);
         expect({ status: state.status, agents: state.agents, steps: state.steps }).toEqual({ status: folded.status, agents: folded.agents, steps: folded.steps });
       }
+    });
+  });
+
+  describe('the recording cache (a batch for requests it wrote reads nothing)', () => {
+    /** The statements the store sends while `work` runs, by name (TypeORM's pg.Pool is the driver's `master`). */
+    async function statementsDuring(work: () => Promise<unknown>): Promise<string[]> {
+      const pool = (dataSource.driver as unknown as { master: { query: (config: { name?: string; text: string }) => Promise<unknown> } }).master;
+      const original = pool.query;
+      const names: string[] = [];
+      pool.query = function (this: unknown, config: { name?: string; text: string }) {
+        names.push(config.name ?? config.text.trim().split(/\s+/)[0]);
+        return original.call(this, config);
+      } as typeof original;
+      try {
+        await work();
+      } finally {
+        pool.query = original;
+      }
+      return names;
+    }
+
+    async function expectRowsEqualTheFold(requestId: string): Promise<void> {
+      const folded = (await store.listEvents(requestId, 0, 100_000)).reduce(applyEvent, emptyProjection());
+      const state = await store.getState(requestId, undefined, 10);
+      expect({ status: state.status, agents: state.agents, steps: state.steps, pendingQuestions: state.pendingQuestions }).toEqual({
+        status: folded.status,
+        agents: folded.agents,
+        steps: folded.steps,
+        pendingQuestions: folded.pendingQuestions,
+      });
+    }
+
+    it('writes a batch for requests it recorded before in one statement, new steps included', async () => {
+      const a = await started();
+      const b = await started();
+      // Two requests: two groups of the batch, each on its own connection.
+      expect((await statementsDuring(() => store.recordBatch([progress(a, 1), progress(b, 1)]))).sort()).toEqual(['agent-stream.read-touched', 'agent-stream.read-touched', 'agent-stream.write-batch', 'agent-stream.write-batch']);
+      // Step 2 is new: the cache knows these requests had no rows but the ones it wrote.
+      expect(await statementsDuring(() => store.recordBatch([progress(a, 1), progress(a, 2), progress(b, 2)]))).toEqual(['agent-stream.write-batch', 'agent-stream.write-batch']);
+      expect(await seqsOf(a)).toEqual([1, 2, 3, 4]);
+      await expectRowsEqualTheFold(a);
+      await expectRowsEqualTheFold(b);
+    });
+
+    it('records right whatever moved a request on since: a command, another gateway, a deletion', async () => {
+      const requestId = await started();
+      const otherGateway = new RequestStore(dataSource);
+      const first = await store.recordBatch([progress(requestId, 1), question(requestId, 'q-1')]);
+      // A command recorded elsewhere: the cached last_seq is stale, the guarded write fails, the batch is read again.
+      await store.transition(requestId, () => [{ type: 'status', requestId, eventId: eid(), status: 'running', reason: 'question answered', questionId: 'q-1' }]);
+      await store.recordBatch([progress(requestId, 2)]);
+      // Another gateway records (a shard moved): this store's entry is stale again.
+      await otherGateway.recordBatch([progress(requestId, 3), question(requestId, 'q-2')]);
+      await store.recordBatch([progress(requestId, 4)]);
+      await expectRowsEqualTheFold(requestId);
+      expect((await store.getState(requestId, undefined, 10)).pendingQuestions.map((q) => q.questionId)).toEqual(['q-2']);
+      expect(await seqsOf(requestId)).toEqual(Array.from({ length: await lastSeqOf(requestId) }, (_, i) => i + 1));
+      // Deleted (retention, an undone start): its events are for an unknown request.
+      await store.deleteRequest(requestId);
+      const late = await store.recordBatch([progress(requestId, 6)]);
+      expect([...late.unknownRequestIds]).toEqual([requestId]);
+      expect(late.recorded).toEqual([]);
+    });
+
+    it('returns an event recorded before as a duplicate when the cache is current', async () => {
+      const requestId = await started();
+      const repeated = progress(requestId, 1);
+      const [earlier] = (await store.recordBatch([repeated])).recorded;
+      await store.recordBatch([progress(requestId, 2)]); // cached now
+      const names = await statementsDuring(async () => {
+        const result = await store.recordBatch([progress(requestId, 3), { ...repeated }]);
+        expect(result.duplicates).toEqual([earlier]);
+        expect(result.recorded.map((m) => m.seq)).toEqual([4]);
+      });
+      // The cached write was refused by the unique index, then the batch was read and written.
+      expect(names).toEqual(['agent-stream.write-batch', 'agent-stream.read-touched', 'agent-stream.write-batch']);
+      expect(await seqsOf(requestId)).toEqual([1, 2, 3, 4]);
+      await expectRowsEqualTheFold(requestId);
     });
   });
 

@@ -19,6 +19,7 @@ import { agentOf, messageOf, payloadOf, toRecordedMessage } from './recorded-mes
 import { ProjectionSlice, type SliceChanges, type SliceRows, type StoredQuestion, type StoredStep, type StoredSummary } from './projection-slice';
 import { mergeBatchResults, type BatchResult, type NewRequest, type QuestionState, type RequestHeader, type RequestRecord, type StartResult, type TransitionResult } from './request-record';
 import { HEADER_COLUMNS, toHeader, type RequestRow } from './request-row';
+import { forEachTouchedKey, RecordingCache, type CachedState } from './recording-cache';
 
 interface FullRequestRow extends RequestRow {
   user_query: string;
@@ -65,6 +66,8 @@ const pairKey = (requestId: string, eventId: string) => `${requestId}\u0000${eve
 @Injectable()
 export class RequestStore {
   private readonly sessions: PgSessions;
+  /** What the ingest path last read and wrote of each request it records: lets a batch skip its read. */
+  private readonly cache = new RecordingCache();
   /** Bytes of each step's output kept for `state` (OUTPUT_MAX_BYTES). */
   private readonly outputMaxBytes: number;
 
@@ -146,32 +149,50 @@ export class RequestStore {
   }
 
   /**
-   * Optimistically first: one read (the requests' rows, the touched projection
-   * rows and the de-duplication probes, one snapshot) and one guarded write,
-   * two round trips and no row lock. The write fails as a whole when any of
-   * its requests moved on meanwhile (a command recorded, the request deleted):
-   * then the batch is recorded again under row locks.
+   * From the cache first: no read at all, one guarded write (see
+   * RecordingCache). Else optimistically: one read (the requests' rows, the
+   * touched projection rows and the de-duplication probes, one snapshot) and
+   * one guarded write, two round trips and no row lock. A guarded write fails
+   * as a whole when any of its requests moved on since it was read (a command
+   * recorded, the request deleted) or, from the cache, when an event was
+   * recorded before: then the batch is read and written again, under row
+   * locks after an optimistic failure.
    */
   private async recordGroup(drafts: EventDraft[], now: Date): Promise<GroupResult> {
+    const firstCopies = firstCopiesOf(drafts);
+    const cached = this.cache.lookup(firstCopies);
+    if (cached) {
+      try {
+        return await this.recordOnce(this.sessions, drafts, firstCopies, { source: 'cache', now: () => now, state: cached });
+      } catch {
+        this.cache.forget(cached.headers.map((h) => h.requestId));
+      }
+    }
     try {
-      return await this.recordOnce(this.sessions, drafts, { locking: false, now: () => now });
+      return await this.recordOnce(this.sessions, drafts, firstCopies, { source: 'read', now: () => now });
     } catch {
       // Whatever the cause: the locked attempt either records the batch or fails for good, with its own error.
       // Its time is taken once its rows are locked, so `ts` never goes backwards as `seq` goes up.
-      return this.sessions.transaction((tx) => this.recordOnce(tx, drafts, { locking: true, now: () => new Date() }));
+      return this.sessions.transaction((tx) => this.recordOnce(tx, drafts, firstCopies, { source: 'locked', now: () => new Date() }));
     }
   }
 
-  private async recordOnce(q: Tx, drafts: EventDraft[], { locking, now }: { locking: boolean; now: () => Date }): Promise<GroupResult> {
+  private async recordOnce(
+    q: Tx,
+    drafts: EventDraft[],
+    firstCopies: EventDraft[],
+    options: { source: 'read' | 'locked'; now: () => Date } | { source: 'cache'; now: () => Date; state: CachedState },
+  ): Promise<GroupResult> {
+    const { source, now } = options;
     const requestIds = [...new Set(drafts.map((d) => d.requestId))];
-    const firstCopies = new Map<string, EventDraft>();
-    for (const draft of drafts) if (!firstCopies.has(pairKey(draft.requestId, draft.eventId))) firstCopies.set(pairKey(draft.requestId, draft.eventId), draft);
-    const requests = locking ? { locked: await this.lock(q, requestIds) } : { readUnlocked: requestIds };
-    const { rows, earlier, slices } = await this.readTouched(q, requests, [...firstCopies.values()], { withRecorded: true });
+    const { rows, earlier, slices } =
+      options.source === 'cache'
+        ? { rows: options.state.headers, earlier: new Map<string, RecordedMessage>(), slices: this.slicesOf(options.state.headers, options.state.rows) }
+        : await this.readTouched(q, source === 'locked' ? { locked: await this.lock(q, requestIds) } : { readUnlocked: requestIds }, firstCopies, { withRecorded: true });
 
     const known = new Set(rows.map((r) => r.requestId));
     const unknownRequestIds = new Set(requestIds.filter((id) => !known.has(id)));
-    const candidates = [...firstCopies.values()].filter((d) => known.has(d.requestId));
+    const candidates = firstCopies.filter((d) => known.has(d.requestId));
     const duplicates = candidates.flatMap((d) => earlier.get(pairKey(d.requestId, d.eventId)) ?? []);
     const ended = new Set(rows.filter((r) => isFinalStatus(r.status)).map((r) => r.requestId));
     const fresh: EventDraft[] = [];
@@ -182,7 +203,16 @@ export class RequestStore {
       else fresh.push(draft);
       if (draft.type === 'request.completed') ended.add(draft.requestId);
     }
-    const { recorded } = await this.record(q, rows, fresh, now(), slices);
+    const { recorded, after } = await this.record(q, rows, fresh, now(), slices);
+    if (source === 'locked') this.cache.forget(after.keys());
+    else {
+      const readSeq = new Map(rows.map((r) => [r.requestId, r.lastSeq]));
+      const freshOf = new Map<string, EventDraft[]>();
+      for (const d of fresh) freshOf.get(d.requestId)?.push(d) ?? freshOf.set(d.requestId, [d]);
+      for (const [requestId, header] of after) {
+        this.cache.remember(header, freshOf.get(requestId) ?? [], slices.get(requestId)!.changes(), readSeq.get(requestId)!, source);
+      }
+    }
     return { recorded, duplicates, unknownRequestIds, afterEnd, fresh };
   }
 
@@ -364,8 +394,11 @@ export class RequestStore {
         slice.questions.push(row as unknown as StoredQuestion);
       }
     }
-    const slices = new Map(headers.map((r) => [r.requestId, new ProjectionSlice(r.status, sliceRows(r.requestId), { outputMaxBytes: this.outputMaxBytes })]));
-    return { rows: headers, slices, earlier };
+    return { rows: headers, slices: this.slicesOf(headers, loaded), earlier };
+  }
+
+  private slicesOf(headers: RequestHeader[], rows: Map<string, SliceRows>): Map<string, ProjectionSlice> {
+    return new Map(headers.map((r) => [r.requestId, new ProjectionSlice(r.status, rows.get(r.requestId) ?? { agents: [], steps: [], questions: [] }, { outputMaxBytes: this.outputMaxBytes })]));
   }
 
   /**
@@ -441,20 +474,11 @@ function touchedKeys(drafts: EventDraft[]) {
   const steps = new Map<string, [string, string, number]>();
   const questions = new Map<string, [string, string]>();
   for (const d of drafts) {
-    if (d.type === 'status' || d.type === 'request.completed') {
-      if (d.type === 'status' && d.questionId) questions.set(pairKey(d.requestId, d.questionId), [d.requestId, d.questionId]);
-      continue;
-    }
-    // Output touches its step only (the fold leaves agents alone): an agent row is not rewritten per delta.
-    if (d.type === 'output') {
-      steps.set(`${pairKey(d.requestId, d.agent)}\u0000${d.step}`, [d.requestId, d.agent, d.step]);
-      continue;
-    }
-    agents.set(pairKey(d.requestId, d.agent), [d.requestId, d.agent]);
-    if (d.type === 'question') questions.set(pairKey(d.requestId, d.questionId), [d.requestId, d.questionId]);
-    if ((d.type === 'progress' || d.type === 'error') && d.step !== undefined) {
-      steps.set(`${pairKey(d.requestId, d.agent)}\u0000${d.step}`, [d.requestId, d.agent, d.step]);
-    }
+    forEachTouchedKey(d, {
+      agent: (agent) => agents.set(pairKey(d.requestId, agent), [d.requestId, agent]),
+      step: (agent, step) => steps.set(`${pairKey(d.requestId, agent)}\u0000${step}`, [d.requestId, agent, step]),
+      question: (questionId) => questions.set(pairKey(d.requestId, questionId), [d.requestId, questionId]),
+    });
   }
   const columns = <T extends unknown[]>(rows: Iterable<T>, width: number) => {
     const out: unknown[][] = Array.from({ length: width }, () => []);
@@ -462,6 +486,13 @@ function touchedKeys(drafts: EventDraft[]) {
     return out;
   };
   return { agents: columns(agents.values(), 2), steps: columns(steps.values(), 3), questions: columns(questions.values(), 2) };
+}
+
+/** The first copy of each (requestId, eventId) pair, in input order: within a batch the first copy wins. */
+function firstCopiesOf(drafts: EventDraft[]): EventDraft[] {
+  const first = new Map<string, EventDraft>();
+  for (const draft of drafts) if (!first.has(pairKey(draft.requestId, draft.eventId))) first.set(pairKey(draft.requestId, draft.eventId), draft);
+  return [...first.values()];
 }
 
 /** A group's result, with the drafts it recorded (`recorded[i]` is `fresh[i]`'s message). */

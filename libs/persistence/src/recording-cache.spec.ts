@@ -1,0 +1,83 @@
+import type { EventDraft, RequestStatus } from '@app/contracts';
+import type { SliceChanges } from './projection-slice';
+import { RecordingCache } from './recording-cache';
+import type { RequestHeader } from './request-record';
+
+const header = (requestId: string, lastSeq: number, status: RequestStatus = 'running'): RequestHeader => ({
+  requestId,
+  owner: 'alice',
+  status,
+  lastSeq,
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+});
+const progress = (requestId: string, step: number, agent = 'researcher'): EventDraft => ({
+  type: 'progress',
+  requestId,
+  eventId: `${requestId}.${step}.${agent}`,
+  agent,
+  step,
+  status: 'running',
+  data: {},
+});
+/** What a slice holding `steps` of agent `researcher` would write back. */
+const changes = (steps: number[], status: RequestStatus = 'running'): SliceChanges => ({
+  status,
+  agents: [{ summary: { agent: 'researcher', status: 'running' } as never, position: 2 }],
+  steps: steps.map((step) => ({ summary: { agent: 'researcher', step, status: 'running' } as never, position: step + 1, outputBytes: 0 })),
+  questions: [],
+  outputs: [],
+});
+
+describe('RecordingCache', () => {
+  it('knows nothing of a request until a write built on a read', () => {
+    const cache = new RecordingCache();
+    expect(cache.lookup([progress('r', 1)])).toBeUndefined();
+    cache.remember(header('r', 2), [progress('r', 1)], changes([1]), 2, 'cache'); // nothing to build on
+    expect(cache.lookup([progress('r', 1)])).toBeUndefined();
+  });
+
+  it('answers for the rows it saw; a request read at seq 1 (only queued) has no others, so a new step is known absent', () => {
+    const cache = new RecordingCache();
+    cache.remember(header('fresh', 2), [progress('fresh', 1)], changes([1]), 1, 'read');
+    cache.remember(header('old', 40), [progress('old', 1)], changes([1]), 39, 'read');
+    const fresh = cache.lookup([progress('fresh', 1), progress('fresh', 2)])!;
+    expect(fresh.headers.map((h) => h.lastSeq)).toEqual([2]);
+    expect(fresh.rows.get('fresh')!.steps.map((s) => s.summary.step)).toEqual([1]);
+    // Read mid-way: rows it never saw may exist.
+    expect(cache.lookup([progress('old', 1)])).toBeDefined();
+    expect(cache.lookup([progress('old', 2)])).toBeUndefined();
+  });
+
+  it('hands out copies: a fold that changes them changes nothing kept', () => {
+    const cache = new RecordingCache();
+    cache.remember(header('r', 2), [progress('r', 1)], changes([1]), 1, 'read');
+    const first = cache.lookup([progress('r', 1)])!;
+    (first.rows.get('r')!.steps[0].summary as { status: string }).status = 'failed';
+    first.headers[0].lastSeq = 99;
+    const second = cache.lookup([progress('r', 1)])!;
+    expect(second.rows.get('r')!.steps[0].summary.status).toBe('running');
+    expect(second.headers[0].lastSeq).toBe(2);
+  });
+
+  it('forgets a request whose entry changed since it was looked up, or that ended', () => {
+    const cache = new RecordingCache();
+    cache.remember(header('r', 2), [progress('r', 1)], changes([1]), 1, 'read');
+    cache.remember(header('r', 5), [progress('r', 1)], changes([1]), 3, 'cache'); // looked up at 3, but the entry is at 2
+    expect(cache.lookup([progress('r', 1)])).toBeUndefined();
+    cache.remember(header('e', 2), [progress('e', 1)], changes([1]), 1, 'read');
+    cache.remember(header('e', 3, 'completed'), [progress('e', 1)], changes([1], 'completed'), 2, 'cache');
+    expect(cache.lookup([progress('e', 1)])).toBeUndefined();
+    expect(cache.stats).toEqual({ requests: 0, rows: 0 });
+  });
+
+  it('keeps to its row budget, dropping the least recently used requests first', () => {
+    const cache = new RecordingCache(10);
+    for (const id of ['a', 'b', 'c']) cache.remember(header(id, 2), [progress(id, 1)], changes([1]), 1, 'read'); // 3 rows each
+    cache.lookup([progress('a', 1)]); // a is used: b is now the oldest
+    cache.remember(header('d', 2), [progress('d', 1)], changes([1]), 1, 'read');
+    expect(cache.stats).toEqual({ requests: 3, rows: 9 });
+    expect(cache.lookup([progress('b', 1)])).toBeUndefined();
+    expect(cache.lookup([progress('a', 1)])).toBeDefined();
+  });
+});
