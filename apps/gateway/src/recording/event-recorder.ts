@@ -8,12 +8,20 @@ import { AppConfig } from '@app/config';
 import { GatewayMetrics } from '../metrics';
 import { decodeAgentEventBody } from './agent-event-body';
 import { RecordedEventsPublisher } from './recorded-events.publisher';
+import { AckWindow } from './ack-window';
 
 /** Largest batch taken from the queue at once (the store writes it in one statement per group of requests). */
 const MAX_BATCH = 500;
 /** Unacked deliveries in flight: enough to keep a full batch waiting while one is written. */
 const PREFETCH = 2000;
 const RETRY_DELAY_MS = 1000;
+/**
+ * Batches recorded side by side, each on requests no other one holds (a
+ * request's events are recorded one batch after another, in order). While
+ * one batch waits on Postgres the next is already being written: an event
+ * waits for its own batch, not for the one before it as well.
+ */
+const MAX_BATCHES_IN_FLIGHT = 2;
 /**
  * Recorded batches whose fan-out publish and ack may be under way while the
  * next batch is written: the broker's confirm is not waited for before the
@@ -26,8 +34,8 @@ interface Delivery {
   channel: Channel;
   /** The ingest shard it came from. */
   shard: number;
-  /** For an event without eventId: fixed per delivery, so a retried batch does not record it twice. */
-  fallbackEventId: string;
+  /** The event, decoded when it was taken (its request decides which batch may take it), or why it cannot be used. */
+  event: { draft: EventDraft } | { reason: string };
 }
 interface Usable extends Delivery {
   draft: EventDraft;
@@ -45,11 +53,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * decides which) and records them: validate,
  * de-duplicate, number, write a batch (RequestStore.recordBatch), hand the recorded
  * events to this instance's watchers, publish them to the fan-out, then ack.
- * Batches are group-committed: a flush starts as soon as no more input is
- * waiting, and whatever arrives during a flush forms the next batch. The
- * fan-out publish and the ack of a batch run while the next one is written
- * (in order: one chain); an input is acked only once its events are on the
- * fan-out, so a crash before that redelivers it, and the de-duplication
+ * Batches are group-committed: a batch starts as soon as no more input is
+ * waiting, up to MAX_BATCHES_IN_FLIGHT side by side on disjoint requests, and
+ * whatever arrives meanwhile forms the next one. The fan-out publish and the
+ * ack of a batch run while the next ones are written (one chain); an input is
+ * acked only once its events are on the fan-out and every delivery before it
+ * on its channel is settled too (AckWindow), so a crash before that
+ * redelivers it, and the de-duplication
  * re-publishes it with its old seq. Deliveries of every held shard share the
  * batches: a request's events all come from one shard, in order.
  */
@@ -57,14 +67,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class EventRecorder implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventRecorder.name);
   private readonly waiting: Delivery[] = [];
-  private flushing = false;
   private flushScheduled = false;
+  /** Requests of the batches being recorded now: their later events wait for the next batch. */
+  private readonly busyRequests = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Per channel: its deliveries, acked as a done prefix (batches finish out of order). */
+  private readonly ackWindows = new WeakMap<Channel, AckWindow<ConsumeMessage>>();
   private stopping = false;
   /** The last batch's fan-out and ack; each batch's settles after the one before. */
   private settled: Promise<void> = Promise.resolve();
   private unsettled = 0;
-  /** The batch being written now (awaited before a shard is handed over). */
-  private recording: Promise<void> = Promise.resolve();
   private readonly consumers = new Map<number, ConsumerHandle[]>();
   /** Shards being handed over: their deliveries are no longer taken (the broker gets them back). */
   private readonly releasing = new Set<number>();
@@ -89,7 +101,8 @@ export class EventRecorder implements BeforeApplicationShutdown {
           { name: `ingest ${queue}`, queue, queueOptions: INGEST_QUEUE_OPTIONS, bindings: [], prefetch: PREFETCH },
           (message, channel) => {
             if (this.releasing.has(shard)) return; // left unacked: back to the queue when its channel closes
-            this.waiting.push({ message, channel, shard, fallbackEventId: message.properties.messageId ?? randomUUID() });
+            this.ackWindowOf(channel).add(message);
+            this.waiting.push({ message, channel, shard, event: this.decode(message) });
             this.scheduleFlush();
           },
         ),
@@ -105,7 +118,7 @@ export class EventRecorder implements BeforeApplicationShutdown {
    */
   async stopShard(shard: number): Promise<void> {
     this.forget(shard);
-    await this.recording;
+    await Promise.all(this.inFlight);
     await this.settled;
     await this.closeConsumers(shard);
   }
@@ -140,23 +153,41 @@ export class EventRecorder implements BeforeApplicationShutdown {
   }
 
   private scheduleFlush(): void {
-    if (this.flushing || this.flushScheduled) return;
+    if (this.flushScheduled || this.inFlight.size >= MAX_BATCHES_IN_FLIGHT) return;
     this.flushScheduled = true;
     // setImmediate lets the deliveries already read from the socket join this batch.
-    setImmediate(() => void this.flush());
+    setImmediate(() => this.flush());
   }
 
-  private async flush(): Promise<void> {
+  /** Starts batches while there is room and input whose requests no batch in flight holds. */
+  private flush(): void {
     this.flushScheduled = false;
-    this.flushing = true;
-    try {
-      while (this.waiting.length > 0 && !this.stopping) {
-        this.recording = this.recordUntilDone(this.waiting.splice(0, MAX_BATCH));
-        await this.recording;
-      }
-    } finally {
-      this.flushing = false;
+    while (!this.stopping && this.inFlight.size < MAX_BATCHES_IN_FLIGHT) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) return;
+      const requestIds = new Set(batch.flatMap((d) => ('draft' in d.event ? [d.event.draft.requestId] : [])));
+      for (const id of requestIds) this.busyRequests.add(id);
+      const recording: Promise<void> = this.recordUntilDone(batch).finally(() => {
+        for (const id of requestIds) this.busyRequests.delete(id);
+        this.inFlight.delete(recording);
+        if (this.waiting.length > 0) this.scheduleFlush();
+      });
+      this.inFlight.add(recording);
     }
+  }
+
+  /** Up to MAX_BATCH waiting deliveries, in order, leaving those of requests a batch in flight holds (all of them: order). */
+  private takeBatch(): Delivery[] {
+    if (this.busyRequests.size === 0) return this.waiting.splice(0, MAX_BATCH);
+    const batch: Delivery[] = [];
+    const left: Delivery[] = [];
+    for (const delivery of this.waiting) {
+      const busy = 'draft' in delivery.event && this.busyRequests.has(delivery.event.draft.requestId);
+      if (busy || batch.length >= MAX_BATCH) left.push(delivery);
+      else batch.push(delivery);
+    }
+    this.waiting.splice(0, this.waiting.length, ...left);
+    return batch;
   }
 
   /** Never gives up on a batch: a failure waits and retries, the messages stay unacked meanwhile. */
@@ -176,13 +207,8 @@ export class EventRecorder implements BeforeApplicationShutdown {
     const usable: Usable[] = [];
     const unusable: Unusable[] = [];
     for (const delivery of batch) {
-      try {
-        const body = decodeAgentEventBody(delivery.message.content, this.config.MAX_EVENT_BYTES);
-        usable.push({ ...delivery, draft: mapAgentEvent(body, delivery.fallbackEventId) });
-      } catch (error) {
-        const reason = error instanceof UnusableEventError ? error.message : `body cannot be used: ${(error as Error).message}`;
-        unusable.push({ ...delivery, reason });
-      }
+      if ('draft' in delivery.event) usable.push({ ...delivery, draft: delivery.event.draft });
+      else unusable.push({ ...delivery, reason: delivery.event.reason });
     }
     const result = await this.metrics.timeRecording(usable.length, () => this.writeIsolatingPoison(usable, unusable));
     this.metrics.eventsRecorded(result.recorded);
@@ -255,10 +281,29 @@ export class EventRecorder implements BeforeApplicationShutdown {
     });
   }
 
-  /** One multiple-ack per channel: deliveries are handled in order, so the last covers the rest. */
+  /** A delivery's event, decoded once; an event without eventId gets one fixed per delivery, so a retried batch does not record it twice. */
+  private decode(message: ConsumeMessage): Delivery['event'] {
+    try {
+      const body = decodeAgentEventBody(message.content, this.config.MAX_EVENT_BYTES);
+      return { draft: mapAgentEvent(body, message.properties.messageId ?? randomUUID()) };
+    } catch (error) {
+      return { reason: error instanceof UnusableEventError ? error.message : `body cannot be used: ${(error as Error).message}` };
+    }
+  }
+
+  private ackWindowOf(channel: Channel): AckWindow<ConsumeMessage> {
+    let window = this.ackWindows.get(channel);
+    if (!window) this.ackWindows.set(channel, (window = new AckWindow()));
+    return window;
+  }
+
+  /** One multiple-ack per channel, up to the newest delivery before which every one is done (batches finish out of order). */
   private ackAll(batch: Delivery[]): void {
-    const lastPerChannel = new Map<Channel, ConsumeMessage>();
-    for (const { message, channel } of batch) lastPerChannel.set(channel, message);
-    for (const [channel, message] of lastPerChannel) settle(channel, (c) => c.ack(message, true));
+    const perChannel = new Map<Channel, ConsumeMessage[]>();
+    for (const { message, channel } of batch) perChannel.get(channel)?.push(message) ?? perChannel.set(channel, [message]);
+    for (const [channel, messages] of perChannel) {
+      const upTo = this.ackWindowOf(channel).complete(messages);
+      if (upTo) settle(channel, (c) => c.ack(upTo, true));
+    }
   }
 }
