@@ -49,6 +49,16 @@ describe('RecordingCache', () => {
     expect(cache.lookup([progress('old', 2)])).toBeUndefined();
   });
 
+  it('a read that finds the entry still current (a batch read because of another request) keeps what it knew', () => {
+    const cache = new RecordingCache();
+    cache.remember(header('r', 2), [progress('r', 1)], changes([1]), 1, 'read');
+    cache.remember(header('r', 3), [progress('r', 2)], changes([2]), 2, 'read'); // read at 2: the entry was at 2
+    expect(cache.lookup([progress('r', 7)])).toBeDefined(); // still knows every row: step 7 is absent
+    cache.remember(header('r', 9), [progress('r', 3)], changes([3]), 5, 'read'); // something else recorded 4 and 5
+    expect(cache.lookup([progress('r', 7)])).toBeUndefined();
+    expect(cache.lookup([progress('r', 3)])).toBeDefined();
+  });
+
   it('hands out copies: a fold that changes them changes nothing kept', () => {
     const cache = new RecordingCache();
     cache.remember(header('r', 2), [progress('r', 1)], changes([1]), 1, 'read');

@@ -118,7 +118,9 @@ export class RecordingCache {
     let entry = this.known.get(header.requestId);
     if (source === 'cache' && entry?.header.lastSeq !== readSeq) return this.forget([header.requestId]);
     let before = entry ? size(entry) : 0;
-    if (source === 'read' || !entry) {
+    // An entry still at the seq the read saw was exact: nothing recorded since (that would have moved last_seq on); keep it.
+    const current = entry?.header.lastSeq === readSeq;
+    if (!entry || (source === 'read' && !current)) {
       this.drop(header.requestId);
       before = 0;
       // Only the `queued` status is recorded when a request starts (seq 1): no rows yet, so this read saw them all.
