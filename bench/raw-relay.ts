@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   connection.on('close', () => process.exit(1)); // nothing to reconnect for: the bench restarts it
   const channel = await connection.createChannel();
   await channel.assertExchange(Exchanges.agentEvents, 'topic', { durable: true });
-  await channel.assertQueue(QUEUE, { durable: false, autoDelete: true });
+  await channel.assertQueue(QUEUE, process.env.RELAY_DURABLE_QUEUE ? { durable: true } : { durable: false, autoDelete: true });
   await channel.bindQueue(QUEUE, Exchanges.agentEvents, '#');
   await channel.prefetch(PREFETCH);
 
