@@ -78,16 +78,25 @@ describe('RecordingCache', () => {
     cache.remember(header('e', 2), [progress('e', 1)], changes([1]), 1, 'read');
     cache.remember(header('e', 3, 'completed'), [progress('e', 1)], changes([1], 'completed'), 2, 'cache');
     expect(cache.lookup([progress('e', 1)])).toBeUndefined();
-    expect(cache.stats).toEqual({ requests: 0, rows: 0 });
+    expect(cache.stats).toEqual({ requests: 0, bytes: 0 });
   });
 
-  it('keeps to its row budget, dropping the least recently used requests first', () => {
-    const cache = new RecordingCache(10);
-    for (const id of ['a', 'b', 'c']) cache.remember(header(id, 2), [progress(id, 1)], changes([1]), 1, 'read'); // 3 rows each
+  it('keeps to its memory budget, dropping the least recently used requests first; a large summary counts as large', () => {
+    const probe = new RecordingCache();
+    probe.remember(header('p', 2), [progress('p', 1)], changes([1]), 1, 'read');
+    const perRequest = probe.stats.bytes;
+    const cache = new RecordingCache(perRequest * 3 + perRequest / 2);
+    for (const id of ['a', 'b', 'c']) cache.remember(header(id, 2), [progress(id, 1)], changes([1]), 1, 'read');
     cache.lookup([progress('a', 1)]); // a is used: b is now the oldest
     cache.remember(header('d', 2), [progress('d', 1)], changes([1]), 1, 'read');
-    expect(cache.stats).toEqual({ requests: 3, rows: 9 });
+    expect(cache.stats).toEqual({ requests: 3, bytes: perRequest * 3 });
     expect(cache.lookup([progress('b', 1)])).toBeUndefined();
     expect(cache.lookup([progress('a', 1)])).toBeDefined();
+    // A step whose result is as large as the whole budget: its request does not stay.
+    const big = changes([1]);
+    (big.steps[0].summary as { result?: unknown }).result = 'x'.repeat(perRequest * 4);
+    cache.remember(header('e', 2), [progress('e', 1)], big, 1, 'read');
+    expect(cache.lookup([progress('e', 1)])).toBeUndefined();
+    expect(cache.stats.bytes).toBeLessThanOrEqual(perRequest * 3 + perRequest / 2);
   });
 });
