@@ -66,7 +66,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 @Injectable()
 export class EventRecorder implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventRecorder.name);
-  private readonly waiting: Delivery[] = [];
+  private waiting: Delivery[] = [];
   private flushScheduled = false;
   /** Requests of the batches being recorded now: their later events wait for the next batch. */
   private readonly busyRequests = new Set<string>();
@@ -186,7 +186,7 @@ export class EventRecorder implements BeforeApplicationShutdown {
       if (busy || batch.length >= MAX_BATCH) left.push(delivery);
       else batch.push(delivery);
     }
-    this.waiting.splice(0, this.waiting.length, ...left);
+    this.waiting = left;
     return batch;
   }
 
