@@ -37,7 +37,21 @@ export async function startGateway(
 }
 
 export async function closeAll(...apps: Array<INestApplicationContext | undefined>): Promise<void> {
-  for (const app of apps) await app?.close();
+  for (const app of apps) {
+    if (!app) continue;
+    // A close that hangs fails the hook with no hint of which app: say which one is slow, while it is.
+    const slow = setTimeout(() => console.warn(`closing ${app.constructor.name} (${describeApp(app)}) takes more than 5 s`), 5000);
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(slow);
+    }
+  }
+}
+
+function describeApp(app: INestApplicationContext): string {
+  const modules = (app as unknown as { container?: { getModules(): Map<string, { name: string }> } }).container?.getModules();
+  return modules ? [...modules.values()].map((m) => m.name).filter((n) => /Gateway|Agents|Agent/.test(n)).slice(0, 3).join(', ') : 'unknown';
 }
 
 export const newRequestId = (label = 'req') => `${label}-${randomUUID()}`;
