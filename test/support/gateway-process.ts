@@ -41,14 +41,14 @@ export interface AppProcess {
 export interface SpawnOptions {
   /** Overrides on top of the test run's environment (AMQP_URL, DATABASE_URL, tuning knobs). */
   env?: Record<string, string>;
-  /** Echo the process's output to the test's (default: only kept in `output`, unless TEST_ECHO_APP_OUTPUT is set). */
+  /** Echo the process's output to the test's (default: only kept in `output`, unless TEST_ECHO_APP_OUTPUT is set; TEST_APP_LOG_LEVEL=debug for more than warnings). */
   echo?: boolean;
 }
 
 function spawnApp(outDir: string, main: string, options: SpawnOptions, extraEnv: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, [join(outDir, main)], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, ...options.env },
+    env: { ...process.env, LOG_LEVEL: process.env.TEST_APP_LOG_LEVEL ?? 'warn', ...extraEnv, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
