@@ -39,8 +39,8 @@ export async function startGateway(
 export async function closeAll(...apps: Array<INestApplicationContext | undefined>): Promise<void> {
   for (const app of apps) {
     if (!app) continue;
-    // A close that hangs fails the hook with no hint of which app: say which one is slow, while it is.
-    const slow = setTimeout(() => console.warn(`closing ${app.constructor.name} (${describeApp(app)}) takes more than 5 s`), 5000);
+    // A close that hangs fails the hook with no hint of which app: say which one is slow (agent workers drain runs for up to 5 s).
+    const slow = setTimeout(() => console.warn(`closing ${app.constructor.name} (${describeApp(app)}) takes more than 10 s`), 10_000);
     try {
       await app.close();
     } finally {

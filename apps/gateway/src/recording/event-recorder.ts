@@ -46,6 +46,9 @@ interface Unusable extends Delivery {
   requestId?: string;
 }
 
+/** Hands a batch's settle work to its place in the chain (undefined: nothing to settle). */
+type SettleTurn = (settle: (() => Promise<void>) | undefined) => void;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -55,8 +58,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * events to this instance's watchers, publish them to the fan-out, then ack.
  * Batches are group-committed: a batch starts as soon as no more input is
  * waiting, up to MAX_BATCHES_IN_FLIGHT side by side on disjoint requests, and
- * whatever arrives meanwhile forms the next one. The fan-out publish and the
- * ack of a batch run while the next ones are written (one chain); an input is
+ * whatever arrives meanwhile forms the next one. The fan-out publish, dead
+ * letters and ack of a batch run while the next ones are written, in one
+ * chain in the order the batches were taken (dead letters keep their arrival
+ * order); an input is
  * acked only once its events are on the fan-out and every delivery before it
  * on its channel is settled too (AckWindow), so a crash before that
  * redelivers it, and the de-duplication
@@ -167,7 +172,8 @@ export class EventRecorder implements BeforeApplicationShutdown {
       if (batch.length === 0) return;
       const requestIds = new Set(batch.flatMap((d) => ('draft' in d.event ? [d.event.draft.requestId] : [])));
       for (const id of requestIds) this.busyRequests.add(id);
-      const recording: Promise<void> = this.recordUntilDone(batch).finally(() => {
+      const turn = this.reserveSettleTurn();
+      const recording: Promise<void> = this.recordUntilDone(batch, turn).finally(() => {
         for (const id of requestIds) this.busyRequests.delete(id);
         this.inFlight.delete(recording);
         if (this.waiting.length > 0) this.scheduleFlush();
@@ -190,20 +196,47 @@ export class EventRecorder implements BeforeApplicationShutdown {
     return batch;
   }
 
+  /**
+   * The batch's place in the settle chain, taken when it starts: batches
+   * written side by side still publish to the fan-out, dead-letter and ack in
+   * the order they were taken, so dead letters keep their arrival order.
+   * Call the returned function with the batch's settle work once it is
+   * recorded (or with nothing, to give the place up).
+   */
+  private reserveSettleTurn(): SettleTurn {
+    let hand!: SettleTurn;
+    const work = new Promise<(() => Promise<void>) | undefined>((resolve) => (hand = resolve));
+    this.unsettled++;
+    this.settled = this.settled
+      .then(() => work)
+      .then((settle) => settle?.())
+      .finally(() => this.unsettled--);
+    return hand;
+  }
+
   /** Never gives up on a batch: a failure waits and retries, the messages stay unacked meanwhile. */
-  private async recordUntilDone(batch: Delivery[]): Promise<void> {
-    while (!this.stopping) {
-      try {
-        await this.record(batch);
-        return;
-      } catch (error) {
-        this.logger.error(`recording a batch of ${batch.length} failed, retrying: ${(error as Error).message}`);
-        await sleep(RETRY_DELAY_MS);
+  private async recordUntilDone(batch: Delivery[], turn: SettleTurn): Promise<void> {
+    let handed = false;
+    try {
+      while (!this.stopping) {
+        try {
+          await this.record(batch, (settle) => {
+            handed = true;
+            turn(settle);
+          });
+          return;
+        } catch (error) {
+          this.logger.error(`recording a batch of ${batch.length} failed, retrying: ${(error as Error).message}`);
+          await sleep(RETRY_DELAY_MS);
+        }
       }
+    } finally {
+      // Stopped before it was recorded: its place in the chain is given up (the broker redelivers its inputs).
+      if (!handed) turn(undefined);
     }
   }
 
-  private async record(batch: Delivery[]): Promise<void> {
+  private async record(batch: Delivery[], turn: SettleTurn): Promise<void> {
     const usable: Usable[] = [];
     const unusable: Unusable[] = [];
     for (const delivery of batch) {
@@ -221,13 +254,8 @@ export class EventRecorder implements BeforeApplicationShutdown {
     }
     const events = [...result.duplicates, ...result.recorded];
     this.recorded.deliverLocally(events);
-    await this.settleInOrder(batch, events, unusable);
-  }
-
-  /** Queues the batch's fan-out, dead letters and ack behind the previous batch's; waits only when too many are queued. */
-  private async settleInOrder(batch: Delivery[], events: RecordedMessage[], unusable: Unusable[]): Promise<void> {
-    this.unsettled++;
-    this.settled = this.settled.then(() => this.settle(batch, events, unusable)).finally(() => this.unsettled--);
+    // Its fan-out, dead letters and ack run in its turn, behind the batches taken before it; wait only when too many are queued.
+    turn(() => this.settle(batch, events, unusable));
     if (this.unsettled >= MAX_UNSETTLED_BATCHES) await this.settled;
   }
 
