@@ -46,8 +46,11 @@ interface Unusable extends Delivery {
   requestId?: string;
 }
 
-/** Hands a batch's settle work to its place in the chain (undefined: nothing to settle). */
-type SettleTurn = (settle: (() => Promise<void>) | undefined) => void;
+/** A batch's place in the settle chain: `hand` gives it the batch's settle work (undefined: nothing to settle); `done` resolves once it ran. */
+interface SettleTurn {
+  hand(settle: (() => Promise<void>) | undefined): void;
+  done: Promise<void>;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -204,14 +207,24 @@ export class EventRecorder implements BeforeApplicationShutdown {
    * recorded (or with nothing, to give the place up).
    */
   private reserveSettleTurn(): SettleTurn {
-    let hand!: SettleTurn;
+    let hand!: (settle: (() => Promise<void>) | undefined) => void;
     const work = new Promise<(() => Promise<void>) | undefined>((resolve) => (hand = resolve));
-    this.unsettled++;
-    this.settled = this.settled
-      .then(() => work)
-      .then((settle) => settle?.())
-      .finally(() => this.unsettled--);
-    return hand;
+    const done = this.settled.then(() => work).then(async (settle) => {
+      if (!settle) return;
+      try {
+        await settle();
+      } finally {
+        this.unsettled--;
+      }
+    });
+    this.settled = done;
+    return {
+      hand: (settle) => {
+        if (settle) this.unsettled++;
+        hand(settle);
+      },
+      done,
+    };
   }
 
   /** Never gives up on a batch: a failure waits and retries, the messages stay unacked meanwhile. */
@@ -220,9 +233,12 @@ export class EventRecorder implements BeforeApplicationShutdown {
     try {
       while (!this.stopping) {
         try {
-          await this.record(batch, (settle) => {
-            handed = true;
-            turn(settle);
+          await this.record(batch, {
+            hand: (settle) => {
+              handed = true;
+              turn.hand(settle);
+            },
+            done: turn.done,
           });
           return;
         } catch (error) {
@@ -232,7 +248,7 @@ export class EventRecorder implements BeforeApplicationShutdown {
       }
     } finally {
       // Stopped before it was recorded: its place in the chain is given up (the broker redelivers its inputs).
-      if (!handed) turn(undefined);
+      if (!handed) turn.hand(undefined);
     }
   }
 
@@ -254,9 +270,10 @@ export class EventRecorder implements BeforeApplicationShutdown {
     }
     const events = [...result.duplicates, ...result.recorded];
     this.recorded.deliverLocally(events);
-    // Its fan-out, dead letters and ack run in its turn, behind the batches taken before it; wait only when too many are queued.
-    turn(() => this.settle(batch, events, unusable));
-    if (this.unsettled >= MAX_UNSETTLED_BATCHES) await this.settled;
+    // Its fan-out, dead letters and ack run in its turn, behind the batches taken before it; when too many
+    // recorded batches wait to settle, this one waits for its own (memory stays bounded).
+    turn.hand(() => this.settle(batch, events, unusable));
+    if (this.unsettled >= MAX_UNSETTLED_BATCHES) await turn.done;
   }
 
   /** Retries until the broker takes it all, then acks; on shutdown gives up unacked (the broker redelivers). */
