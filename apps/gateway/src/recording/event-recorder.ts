@@ -10,7 +10,7 @@ import { decodeAgentEventBody } from './agent-event-body';
 import { RecordedEventsPublisher } from './recorded-events.publisher';
 import { AckWindow } from './ack-window';
 
-/** Largest batch taken from the queue at once (the store writes it in one statement per group of requests). */
+/** Largest batch taken from the queue at once (the store writes it in one statement). */
 const MAX_BATCH = 500;
 /** Unacked deliveries in flight: enough to keep a full batch waiting while one is written. */
 const PREFETCH = 2000;
@@ -46,7 +46,7 @@ interface Unusable extends Delivery {
   requestId?: string;
 }
 
-/** A batch's place in the settle chain: `hand` gives it the batch's settle work (undefined: nothing to settle); `done` resolves once it ran. */
+/** A batch's place in the settle chain: `hand` gives it the batch's settle work (undefined: nothing to settle; only the first call counts); `done` resolves once it ran. */
 interface SettleTurn {
   hand(settle: (() => Promise<void>) | undefined): void;
   done: Promise<void>;
@@ -203,8 +203,8 @@ export class EventRecorder implements BeforeApplicationShutdown {
    * The batch's place in the settle chain, taken when it starts: batches
    * written side by side still publish to the fan-out, dead-letter and ack in
    * the order they were taken, so dead letters keep their arrival order.
-   * Call the returned function with the batch's settle work once it is
-   * recorded (or with nothing, to give the place up).
+   * Hand it the batch's settle work once it is recorded (or nothing, to
+   * give the place up).
    */
   private reserveSettleTurn(): SettleTurn {
     let hand!: (settle: (() => Promise<void>) | undefined) => void;
@@ -218,8 +218,11 @@ export class EventRecorder implements BeforeApplicationShutdown {
       }
     });
     this.settled = done;
+    let handed = false;
     return {
       hand: (settle) => {
+        if (handed) return;
+        handed = true;
         if (settle) this.unsettled++;
         hand(settle);
       },
@@ -229,17 +232,10 @@ export class EventRecorder implements BeforeApplicationShutdown {
 
   /** Never gives up on a batch: a failure waits and retries, the messages stay unacked meanwhile. */
   private async recordUntilDone(batch: Delivery[], turn: SettleTurn): Promise<void> {
-    let handed = false;
     try {
       while (!this.stopping) {
         try {
-          await this.record(batch, {
-            hand: (settle) => {
-              handed = true;
-              turn.hand(settle);
-            },
-            done: turn.done,
-          });
+          await this.record(batch, turn);
           return;
         } catch (error) {
           this.logger.error(`recording a batch of ${batch.length} failed, retrying: ${(error as Error).message}`);
@@ -248,7 +244,8 @@ export class EventRecorder implements BeforeApplicationShutdown {
       }
     } finally {
       // Stopped before it was recorded: its place in the chain is given up (the broker redelivers its inputs).
-      if (!handed) turn.hand(undefined);
+      // Once handed its work, a turn ignores this.
+      turn.hand(undefined);
     }
   }
 
