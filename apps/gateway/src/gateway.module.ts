@@ -12,7 +12,7 @@ import { HealthController } from './health/health.controller';
 import { RequestEventHooksModule } from './hooks';
 import { MetricsModule } from './metrics';
 import { PresenceModule } from './presence';
-import { EventRecorder, IngestShards } from './recording';
+import { batchRecorderProvider, EventRecorder, IngestShards } from './recording';
 import { RetentionModule } from './retention';
 import { StreamGateway } from './socket';
 
@@ -32,6 +32,6 @@ import { StreamGateway } from './socket';
     AdminModule,
   ],
   controllers: [HealthController, ProgressPageController],
-  providers: [EventRecorder, IngestShards, LiveDelivery, StreamGateway],
+  providers: [EventRecorder, batchRecorderProvider, IngestShards, LiveDelivery, StreamGateway],
 })
 export class GatewayModule {}

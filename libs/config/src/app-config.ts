@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 /** `whsec_` and the base64 of the key (Standard Webhooks); its length is checked by loadConfig. */
 const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
@@ -14,6 +14,15 @@ export const DEV_JWT_SECRET = 'dev-only-secret-change-me';
 const toInt = ({ value }: { value: unknown }) => {
   if (value === undefined) return undefined;
   return typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
+};
+
+/** true/false (also 1/0, on/off, yes/no); anything else stays as given, so validation refuses it. */
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (['true', '1', 'on', 'yes'].includes(word)) return true;
+  if (['false', '0', 'off', 'no'].includes(word)) return false;
+  return value;
 };
 
 /**
@@ -151,6 +160,13 @@ export class AppConfig {
    */
   @Transform(toInt) @IsInt({ message: 'INGEST_SHARDS must be a whole number from 1 to 256' }) @Min(1, { message: 'INGEST_SHARDS must be a whole number from 1 to 256' }) @Max(256, { message: 'INGEST_SHARDS must be a whole number from 1 to 256' })
   INGEST_SHARDS = 1;
+
+  /**
+   * Agent events are written to Postgres on a thread of their own (its own pool of 3 connections), so
+   * socket writes never hold a batch's commit back. false: on the gateway's event loop.
+   */
+  @Transform(toBool) @IsBoolean({ message: 'RECORDING_THREAD must be true or false' })
+  RECORDING_THREAD = true;
 
   /** Comma-separated http(s) URLs that get each finished request (docs/protocol.md §3 webhooks); checked by loadConfig. */
   @IsOptional() @IsString()

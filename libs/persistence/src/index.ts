@@ -15,3 +15,4 @@ export { ShardLeaseSession, LEASE_MEMBER_CLASS, LEASE_SHARD_CLASS, type LeaseMem
 export { InstanceGauges1764700000000 } from './migrations/1764700000000-instance-gauges';
 export { StepOutput1765100000000 } from './migrations/1765100000000-step-output';
 export { migrateExtension } from './migrate-extension';
+export { BatchRecorder, RecordingThread } from './recording-thread/recording-thread';

@@ -3,7 +3,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { DEAD_LETTER_REASON_HEADER, Exchanges, mapAgentEvent, Queues, UnusableEventError, type EventDraft, type RecordedMessage } from '@app/contracts';
 import { BrokerConsumer, BrokerPublisher, INGEST_QUEUE_OPTIONS, settle, type ConsumerHandle } from '@app/messaging';
-import { mergeBatchResults, RequestStore, type BatchResult } from '@app/persistence';
+import { BatchRecorder, mergeBatchResults, RequestStore, type BatchResult } from '@app/persistence';
 import { AppConfig } from '@app/config';
 import { GatewayMetrics } from '../metrics';
 import { decodeAgentEventBody } from './agent-event-body';
@@ -21,7 +21,7 @@ const RETRY_DELAY_MS = 1000;
  * one batch waits on Postgres the next is already being written: an event
  * waits for its own batch, not for the one before it as well.
  */
-const MAX_BATCHES_IN_FLIGHT = 2;
+export const MAX_BATCHES_IN_FLIGHT = 2;
 /**
  * Recorded batches whose fan-out publish and ack may be under way while the
  * next batch is written: the broker's confirm is not waited for before the
@@ -92,6 +92,8 @@ export class EventRecorder implements BeforeApplicationShutdown {
   constructor(
     private readonly consumer: BrokerConsumer,
     private readonly broker: BrokerPublisher,
+    /** Writes the batches: on the recording thread (RECORDING_THREAD) or on this one. */
+    private readonly batches: BatchRecorder,
     private readonly store: RequestStore,
     private readonly recorded: RecordedEventsPublisher,
     private readonly metrics: GatewayMetrics,
@@ -296,14 +298,14 @@ export class EventRecorder implements BeforeApplicationShutdown {
   private async writeIsolatingPoison(usable: Usable[], unusable: Unusable[]): Promise<BatchResult> {
     const drafts = usable.map((u) => u.draft);
     try {
-      return await this.store.recordBatch(drafts);
+      return await this.batches.recordBatch(drafts);
     } catch (error) {
       await this.store.ping(); // throws while the database is away: retry the whole batch later
       this.logger.warn(`batch refused (${(error as Error).message}); isolating the offending events`);
       const results: BatchResult[] = [];
       for (const u of [...usable]) {
         try {
-          results.push(await this.store.recordBatch([u.draft]));
+          results.push(await this.batches.recordBatch([u.draft]));
         } catch (single) {
           await this.store.ping(); // the database went away meanwhile: retry the whole batch, lose nothing
           usable.splice(usable.indexOf(u), 1);
