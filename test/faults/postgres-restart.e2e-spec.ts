@@ -11,9 +11,13 @@ import { PrivatePostgres } from './support/private-postgres';
 
 const OUTAGE_MS = 3000;
 
-describe('fault: the database restarts mid-stream', () => {
+// Both ways of writing the batches (RECORDING_THREAD): the recording thread has a pool of its own to lose and get back.
+describe.each([
+  ['on the event loop', 'false'],
+  ['on the recording thread', 'true'],
+])('fault: the database restarts mid-stream, batches recorded %s', (where, recordingThread) => {
   const database = privateService(() => PrivatePostgres.start());
-  const processes = faultProcesses(() => ({ env: { DATABASE_URL: database.it.url } }));
+  const processes = faultProcesses(() => ({ env: { DATABASE_URL: database.it.url, RECORDING_THREAD: recordingThread } }));
 
   it('recording waits and loses nothing; commands answer UNAVAILABLE meanwhile; readiness goes 503 and back', async () => {
     const gateway = await processes.gateway();
@@ -37,7 +41,7 @@ describe('fault: the database restarts mid-stream', () => {
     await sleep(Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt)));
     database.it.boot();
     const { backAt, readyAfterMs, streamResumedAfterMs, figures } = await recoveryAfterRestart(client, gateway.url);
-    reportFault('Postgres restart mid-stream (private cluster stopped and started)', {
+    reportFault(`Postgres restart mid-stream (private cluster stopped and started), recorded ${where}`, {
       ...figures,
       outageMs: backAt - stoppedAt,
       readinessDownAfterMs: unreadyAfterMs,

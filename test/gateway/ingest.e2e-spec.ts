@@ -6,14 +6,18 @@ import { expectGapFree, type StreamClient } from '../support/stream-client';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('ingest of agent events', () => {
+// Both ways of writing the batches (RECORDING_THREAD): on the event loop (the default) and on the recording thread.
+describe.each([
+  ['on the event loop', 'false'],
+  ['on the recording thread', 'true'],
+])('ingest of agent events, recorded %s', (_where, recordingThread) => {
   let app: INestApplication;
   let broker: TestBroker;
   let client: StreamClient;
   let requestId: string;
 
   beforeAll(async () => {
-    const started = await startGateway();
+    const started = await startGateway({ RECORDING_THREAD: recordingThread });
     app = started.app;
     broker = await TestBroker.connect();
     await broker.drainDeadLetters();

@@ -106,8 +106,8 @@ describe('loadConfig (docs/protocol.md §5)', () => {
       expect(loadConfig({ MAX_EVENT_BYTES: '1048576', SLOW_CLIENT_MAX_BYTES: '4194304' }).MAX_EVENT_BYTES).toBe(1_048_576);
     });
 
-    it('RECORDING_THREAD defaults to true, reads true/false, 1/0, on/off, yes/no, and refuses anything else by name', () => {
-      expect(loadConfig({}).RECORDING_THREAD).toBe(true);
+    it('RECORDING_THREAD defaults to false, reads true/false, 1/0, on/off, yes/no, and refuses anything else by name', () => {
+      expect(loadConfig({}).RECORDING_THREAD).toBe(false);
       for (const off of ['false', '0', 'off', 'No ']) expect(loadConfig({ RECORDING_THREAD: off }).RECORDING_THREAD).toBe(false);
       for (const on of ['true', '1', 'ON', 'yes']) expect(loadConfig({ RECORDING_THREAD: on }).RECORDING_THREAD).toBe(true);
       expect(configError({ RECORDING_THREAD: 'maybe' }).message).toMatch(/RECORDING_THREAD="maybe".*RECORDING_THREAD must be true or false/s);

@@ -162,11 +162,12 @@ export class AppConfig {
   INGEST_SHARDS = 1;
 
   /**
-   * Agent events are written to Postgres on a thread of their own (its own pool of 3 connections), so
-   * socket writes never hold a batch's commit back. false: on the gateway's event loop.
+   * true: agent events are written to Postgres on a thread of their own (its own pool of 3 connections),
+   * so socket writes on the event loop never hold a batch's commit back. Off by default: on a 2-core box
+   * shared with RabbitMQ and Postgres it measured slower (BENCHMARKS.md, "recording on its own thread").
    */
   @Transform(toBool) @IsBoolean({ message: 'RECORDING_THREAD must be true or false' })
-  RECORDING_THREAD = true;
+  RECORDING_THREAD = false;
 
   /** Comma-separated http(s) URLs that get each finished request (docs/protocol.md §3 webhooks); checked by loadConfig. */
   @IsOptional() @IsString()
