@@ -95,7 +95,7 @@ describe('RecordingThread (Postgres)', () => {
   it('fails the batches a thread held when it ends, and records the next batch on a new one', async () => {
     const requestId = await started();
     // The thread ends the hard way (as if it crashed): what it held fails, nothing hangs.
-    const worker = await (thread as unknown as { thread: Promise<Worker> }).thread;
+    const { worker } = await (thread as unknown as { thread: Promise<{ worker: Worker }> }).thread;
     const held = thread.recordBatch([progress(requestId, 1)]);
     await worker.terminate();
     await held.then(

@@ -15,6 +15,12 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** A started thread and the batches it holds (a thread that ends fails its own, never a newer thread's). */
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
 /**
  * Records batches on a thread of their own (RECORDING_THREAD): the
  * statements are built, sent and their results read there, so the socket
@@ -25,10 +31,9 @@ interface Pending {
  */
 export class RecordingThread extends BatchRecorder implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RecordingThread.name);
-  private thread: Promise<Worker> | undefined;
+  private thread: Promise<Thread> | undefined;
   /** The thread once it said it is ready: a batch is posted to it at once, not a microtask later. */
-  private ready: Worker | undefined;
-  private readonly pending = new Map<number, Pending>();
+  private ready: Thread | undefined;
   private nextId = 1;
 
   constructor(private readonly settings: RecordingThreadSettings) {
@@ -44,46 +49,47 @@ export class RecordingThread extends BatchRecorder implements OnModuleInit, OnAp
     const thread = this.ready ?? (await this.started());
     return new Promise<BatchResult>((resolve, reject) => {
       const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      thread.postMessage({ id, drafts } satisfies ToRecordingThread);
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage({ id, drafts } satisfies ToRecordingThread);
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
     const thread = this.thread;
     this.thread = this.ready = undefined;
-    await (await thread?.catch(() => undefined))?.terminate();
+    await (await thread?.catch(() => undefined))?.worker.terminate();
   }
 
-  private started(): Promise<Worker> {
+  private started(): Promise<Thread> {
     this.thread ??= this.start();
     return this.thread;
   }
 
-  private start(): Promise<Worker> {
+  private start(): Promise<Thread> {
     // Built: the compiled worker. From the sources (the tests): the same file, compiled as it loads.
     const compiled = __filename.endsWith('.js');
     const entry = join(__dirname, `recording-worker.${compiled ? 'js' : 'ts'}`);
     const worker = new Worker(compiled ? entry : join(__dirname, 'load-typescript.js'), { workerData: { ...this.settings, entry } });
-    const started = new Promise<Worker>((resolve, reject) => {
+    const thread: Thread = { worker, pending: new Map() };
+    const started = new Promise<Thread>((resolve, reject) => {
       const ended = (why: string) => {
         if (this.thread === started) this.thread = this.ready = undefined;
         reject(new Error(why));
         const error = new Error(`the recording thread ended: ${why}`);
-        for (const pending of this.pending.values()) pending.reject(error);
-        this.pending.clear();
+        for (const pending of thread.pending.values()) pending.reject(error);
+        thread.pending.clear();
       };
       worker.on('message', (message: FromRecordingThread) => {
         if ('ready' in message) {
-          if (this.thread === started) this.ready = worker;
-          return resolve(worker);
+          if (this.thread === started) this.ready = thread;
+          return resolve(thread);
         }
         if ('failed' in message) {
           ended(message.failed);
           return void worker.terminate();
         }
-        const pending = this.pending.get(message.id);
-        this.pending.delete(message.id);
+        const pending = thread.pending.get(message.id);
+        thread.pending.delete(message.id);
         if ('error' in message) pending?.reject(new Error(message.error));
         else pending?.resolve(message.result);
       });
