@@ -1,14 +1,7 @@
 // Three projects: `unit` (pure logic, *.spec.ts beside the code and the scripts, and the docs' checks), `e2e`
 // (test/**/*.e2e-spec.ts against the real RabbitMQ and Postgres) and `faults`
 // (test/faults: the apps as OS processes, killed, cut off and restarted).
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-    target: 'es2022',
-  },
-  module: { type: 'commonjs' },
-}];
+const swc = ['@swc/jest', require('./test/support/swc-options')];
 // `@app/contracts/<file>`: the client SDK imports single contract files, so browser bundles leave class-validator out.
 // `@app/gateway`: the gateway's public face for extension modules (apps/gateway/src/index.ts).
 const moduleNameMapper = { '^@app/gateway$': '<rootDir>/apps/gateway/src', '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src', '^@app/contracts/([a-z-]+)$': '<rootDir>/libs/contracts/src/$1' };

@@ -4,7 +4,7 @@
  * unacked and retries, so nothing is lost; commands meanwhile answer
  * UNAVAILABLE (not INTERNAL, not a hang); /health/ready goes 503 and back.
  */
-import { newRequestId } from '../support/gateway-harness';
+import { newRequestId, RECORDING_MODES } from '../support/gateway-harness';
 import { expectExactlyOnce, reportFault } from './support/fault-report';
 import { faultProcesses, privateService, recoveryAfterRestart, sleep, startMidRun, waitForReadiness } from './support/fault-fixture';
 import { PrivatePostgres } from './support/private-postgres';
@@ -12,10 +12,7 @@ import { PrivatePostgres } from './support/private-postgres';
 const OUTAGE_MS = 3000;
 
 // Both ways of writing the batches (RECORDING_THREAD): the recording thread has a pool of its own to lose and get back.
-describe.each([
-  ['on the event loop', 'false'],
-  ['on the recording thread', 'true'],
-])('fault: the database restarts mid-stream, batches recorded %s', (where, recordingThread) => {
+describe.each(RECORDING_MODES)('fault: the database restarts mid-stream, batches recorded %s', (where, recordingThread) => {
   const database = privateService(() => PrivatePostgres.start());
   const processes = faultProcesses(() => ({ env: { DATABASE_URL: database.it.url, RECORDING_THREAD: recordingThread } }));
 

@@ -1,16 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { DEAD_LETTER_REASON_HEADER } from '@app/contracts';
 import { TestBroker } from '../support/broker';
-import { closeAll, connectAs, newRequestId, newUser, startGateway } from '../support/gateway-harness';
+import { closeAll, connectAs, newRequestId, newUser, RECORDING_MODES, startGateway } from '../support/gateway-harness';
 import { expectGapFree, type StreamClient } from '../support/stream-client';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Both ways of writing the batches (RECORDING_THREAD): on the event loop (the default) and on the recording thread.
-describe.each([
-  ['on the event loop', 'false'],
-  ['on the recording thread', 'true'],
-])('ingest of agent events, recorded %s', (_where, recordingThread) => {
+describe.each(RECORDING_MODES)('ingest of agent events, recorded %s', (_where, recordingThread) => {
   let app: INestApplication;
   let broker: TestBroker;
   let client: StreamClient;

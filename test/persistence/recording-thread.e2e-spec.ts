@@ -4,18 +4,8 @@ import type { Worker } from 'node:worker_threads';
 import type { EventDraft } from '@app/contracts';
 import { createDataSource, RecordingThread, RequestStore, runMigrations, type BatchRecorder } from '@app/persistence';
 import type { DataSource } from 'typeorm';
+import { progress, queued, rid } from './drafts';
 
-const rid = () => `req-${randomUUID()}`;
-const queued = (requestId: string): EventDraft => ({ type: 'status', requestId, eventId: randomUUID(), status: 'queued' });
-const progress = (requestId: string, step: number, eventId = randomUUID()): EventDraft => ({
-  type: 'progress',
-  requestId,
-  eventId,
-  agent: 'researcher',
-  step,
-  status: 'running',
-  data: { stepOrder: step },
-});
 const completed = (requestId: string): EventDraft => ({ type: 'request.completed', requestId, eventId: randomUUID(), status: 'completed', result: { ok: true } });
 
 /** Blocks this thread (no timer, no I/O callback, no promise runs) for `ms`. */

@@ -3,20 +3,8 @@ import type { EventDraft, RecordedMessage } from '@app/contracts';
 import { applyEvent, emptyProjection } from '@app/contracts';
 import { createDataSource, InitialSchema1764200000000, PERSISTENCE_MIGRATIONS, RequestStore, runMigrations } from '@app/persistence';
 import type { DataSource } from 'typeorm';
+import { eid, progress, queued, rid } from './drafts';
 
-const rid = () => `req-${randomUUID()}`;
-const eid = () => randomUUID();
-
-const queued = (requestId: string): EventDraft => ({ type: 'status', requestId, eventId: eid(), status: 'queued' });
-const progress = (requestId: string, step: number, eventId = eid()): EventDraft => ({
-  type: 'progress',
-  requestId,
-  eventId,
-  agent: 'researcher',
-  step,
-  status: 'running',
-  data: { stepOrder: step, note: `step ${step}` },
-});
 const question = (requestId: string, questionId: string): EventDraft => ({
   type: 'question',
   requestId,

@@ -54,6 +54,12 @@ function describeApp(app: INestApplicationContext): string {
   return modules ? [...modules.values()].map((m) => m.name).filter((n) => /Gateway|Agents|Agent/.test(n)).slice(0, 3).join(', ') : 'unknown';
 }
 
+/** Both ways a gateway writes its batches (RECORDING_THREAD), as [where, value]: for suites that run in each. */
+export const RECORDING_MODES: Array<[string, string]> = [
+  ['on the event loop', 'false'],
+  ['on the recording thread', 'true'],
+];
+
 export const newRequestId = (label = 'req') => `${label}-${randomUUID()}`;
 export const newUser = (label = 'user') => `${label}-${randomUUID().slice(0, 8)}`;
 

@@ -1,8 +1,8 @@
 'use strict';
 // A worker thread started from the TypeScript sources (the tests run them through jest, which compiles
-// only inside its own thread) loads them through this hook: @swc/core compiles each .ts file as jest's
-// config does, and the @app/* paths of tsconfig.json resolve to the sources. The built product never
-// comes here: its worker entry is compiled JavaScript.
+// only inside its own thread) loads them through this hook: @swc/core compiles each .ts file with jest's
+// options (test/support/swc-options.js), and the @app/* paths of tsconfig.json resolve to the sources.
+// The built product never comes here: its worker entry is compiled JavaScript.
 const { readFileSync } = require('node:fs');
 const Module = require('node:module');
 const { join } = require('node:path');
@@ -10,6 +10,7 @@ const { workerData } = require('node:worker_threads');
 const { transformSync } = require('@swc/core');
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
+const swcOptions = require(join(ROOT, 'test', 'support', 'swc-options.js'));
 const aliased = (request) => {
   const lib = /^@app\/([a-z-]+)(\/[a-z-]+)?$/.exec(request);
   if (!lib) return request;
@@ -21,16 +22,7 @@ Module._resolveFilename = function (request, ...rest) {
   return resolve.call(this, aliased(request), ...rest);
 };
 require.extensions['.ts'] = (module, filename) => {
-  const { code } = transformSync(readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      target: 'es2022',
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  });
+  const { code } = transformSync(readFileSync(filename, 'utf8'), { ...swcOptions, filename, sourceMaps: 'inline' });
   module._compile(code, filename);
 };
 require(workerData.entry);
